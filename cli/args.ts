@@ -1,0 +1,13 @@
+import { parseArgs } from "node:util";
+import { UserError } from "../lib/errors";
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+/** node:util parseArgs with errors a user can read: "<command>: unknown option --x". */
+export function parseCommandArgs<T extends Options>(command: string, args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UserError(`${command}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,40 @@
+import { isUserError } from "../lib/errors";
+
+/** What a command may touch: its streams and environment, so tests can drive it in-process. */
+export interface CommandIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly readStdin: () => Promise<string>;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** A CLI command: parses its own arguments, returns the process exit code. */
+export type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
+
+/** Runs a command, turning user errors into their one-line messages on stderr and exit code 1. */
+export async function runCommand(command: Command, args: readonly string[], io: CommandIo): Promise<number> {
+  try {
+    return await command(args, io);
+  } catch (err) {
+    if (isUserError(err)) {
+      for (const line of err.problems) io.stderr(`error: ${line}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+export function processIo(): CommandIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * A problem the user can fix (bad config, bad argument, unreachable registry). Its message is
+ * shown as is, one line per problem, without a stack trace.
+ */
+export class UserError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === "string" ? [problems] : [...problems];
+    super(list.join("\n"));
+    this.name = "UserError";
+    this.problems = list;
+  }
+}
+
+export function isUserError(err: unknown): err is UserError {
+  return err instanceof Error && err.name === "UserError" && Array.isArray((err as UserError).problems);
+}
