@@ -1,0 +1,47 @@
+import * as path from "node:path";
+import { planDeployment } from "../../lib/deployment";
+import { UserError } from "../../lib/errors";
+import { deploymentNames } from "../../lib/names";
+import { readStackFiles } from "../../lib/stackFiles";
+import { parseCommandArgs } from "../args";
+import type { Command } from "../io";
+
+/**
+ * `names --stack STACK [--dir DIR]`: branch names on stdin, one per line; for each, one JSON line
+ * with the names a branch stack of that environment would get.
+ */
+export const names: Command = async (args, io) => {
+  const { values } = parseCommandArgs("names", args, { dir: { type: "string" }, stack: { type: "string" } });
+  if (!values.stack) throw new UserError("names: --stack STACK is required (for example --stack dev)");
+  const dir = path.resolve(io.cwd, values.dir ?? ".");
+  const files = readStackFiles(dir, values.stack);
+  // The stack's settings give the project prefix and suffix; each line stands in for the branch.
+  files.config[`${files.project}:branch`] = "main";
+  files.config[`${files.project}:cicd`] = "false";
+  const plan = planDeployment({
+    project: files.project,
+    stack: values.stack,
+    config: files.config,
+    env: io.env,
+    cwd: dir,
+    gitBranch: () => undefined,
+  });
+
+  const input = await io.readStdin();
+  const out: string[] = [];
+  let failures = 0;
+  for (const line of input.split(/\r?\n/)) {
+    const branch = line.trim();
+    if (branch === "") continue;
+    try {
+      const n = deploymentNames({ project: plan.project, branch, suffix: plan.settings.deployment_name_suffix });
+      out.push(JSON.stringify({ branch, deploymentName: n.deploymentName, locationName: n.locationName, releaseName: n.releaseName }));
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      failures += 1;
+      io.stderr(`error: ${err.message}\n`);
+    }
+  }
+  if (out.length > 0) io.stdout(`${out.join("\n")}\n`);
+  return failures > 0 ? 1 : 0;
+};

@@ -1,0 +1,31 @@
+import { importConfig } from "./commands/import-config";
+import { names } from "./commands/names";
+import { render } from "./commands/render";
+import { processIo, runCommand, type Command } from "./io";
+
+const commands: Record<string, Command> = {
+  "import-config": importConfig,
+  names,
+  render,
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const io = processIo();
+  const command = name === undefined ? undefined : commands[name];
+  if (!command) {
+    io.stderr(`usage: cli <${Object.keys(commands).join("|")}> [options]\n`);
+    return 2;
+  }
+  return runCommand(command, args, io);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,64 @@
+import * as path from "node:path";
+import { resolveBranch, type ResolvedBranch } from "./branch";
+import { chartSource, type ChartSource } from "./chartSource";
+import { UserError } from "./errors";
+import { deploymentNames, type DeploymentNames } from "./names";
+import { projectName } from "./project";
+import { resolveSettings } from "./settings/resolve";
+import type { Settings } from "./settings/schema";
+import { stackConfigLayers } from "./settings/stackConfig";
+
+/** Everything the program decides before it registers a single resource. */
+export interface DeploymentPlan {
+  readonly settings: Settings;
+  readonly names: DeploymentNames;
+  readonly branch: ResolvedBranch;
+  readonly chart: ChartSource;
+  /** The project part of the names, undefined with use_project_name: false. */
+  readonly project: string | undefined;
+  /** Absolute path of `repository_root`. */
+  readonly repositoryRoot: string;
+}
+
+export interface PlanInputs {
+  readonly project: string;
+  readonly stack: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly env: NodeJS.ProcessEnv;
+  /** The Pulumi project directory: relative paths in the config start here. */
+  readonly cwd: string;
+  readonly gitBranch: (dir: string) => string | undefined;
+}
+
+/** config → settings → names; throws a UserError listing every problem found. */
+export function planDeployment(inputs: PlanInputs): DeploymentPlan {
+  const layers = stackConfigLayers(inputs.project, inputs.stack, inputs.config);
+  const settings = resolveSettings(layers.defaults, layers.stack, inputs.env);
+  const stackFile = layers.stack.file;
+
+  if (settings.cicd && inputs.stack !== settings.environment) {
+    throw new UserError(
+      `${stackFile}: cicd: true is only allowed on the stack named "${settings.environment}" (its environment); ` +
+        `on stack "${inputs.stack}" it would deploy over that stack's code location. Set cicd: false here.`,
+    );
+  }
+
+  const repositoryRoot = path.resolve(inputs.cwd, settings.repository_root);
+  const branch = settings.cicd
+    ? { branch: settings.environment, source: "environment (cicd: true)" }
+    : resolveBranch({
+        configured: settings.branch,
+        env: inputs.env,
+        gitBranch: () => inputs.gitBranch(repositoryRoot),
+        stack: inputs.stack,
+        environment: settings.environment,
+      });
+  const project = projectName({
+    repositoryRoot,
+    useProjectName: settings.use_project_name,
+    override: settings.project_name_override,
+    configFile: stackFile,
+  });
+  const names = deploymentNames({ project, branch: branch.branch, suffix: settings.deployment_name_suffix });
+  return { settings, names, branch, chart: chartSource(settings), project, repositoryRoot };
+}

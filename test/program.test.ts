@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
+import { compileValuesSchema } from "../lib/chartSchema";
+import { readStackFiles } from "../lib/stackFiles";
+import { readSharedChartFile, REPO_ROOT } from "./support/repo";
+
+// The real index.ts, under Pulumi's mocks, with the repository's dev stack config.
+let run: MockRun;
+before(async () => {
+  for (const name of ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "SYSTEM_PULLREQUEST_SOURCEBRANCH", "BUILD_SOURCEBRANCHNAME", "BITBUCKET_BRANCH"]) {
+    delete process.env[name];
+  }
+  const files = readStackFiles(REPO_ROOT, "dev.feature-x");
+  files.config["dagster-code-locations:branch"] = "Feature/X";
+  files.config["dagster-code-locations:docker"] = JSON.stringify({
+    ...JSON.parse(files.config["dagster-code-locations:docker"] ?? "{}"),
+    image_tag: "1.11.16-7",
+  });
+  run = await runProgramUnderMocks({ ...files, stack: "dev.feature-x", cwd: REPO_ROOT, load: () => require("../index") });
+});
+
+function only(type: string): RecordedResource {
+  const found = run.resources.filter((r) => r.type === type);
+  assert.equal(found.length, 1, `expected exactly one ${type}, got ${found.length}`);
+  return found[0] as RecordedResource;
+}
+
+describe("the program (index.ts under mocks)", () => {
+  it("deploys one release of dagster-user-deployments named after the deployment, inside the component", () => {
+    const release = only("kubernetes:helm.sh/v3:Release");
+    assert.equal(release.inputs.name, "example--feature-x");
+    assert.equal(release.inputs.namespace, "dagster");
+    assert.equal(release.inputs.createNamespace, true);
+    assert.match(release.urn ?? "", /dagster-code-locations:index:CodeLocation\$kubernetes:helm\.sh\/v3:Release::code-location-release$/);
+  });
+
+  it("holds exactly this one deployment, with the configured image", () => {
+    const values = only("kubernetes:helm.sh/v3:Release").inputs.values as { deployments: { name: string; image: unknown }[] };
+    assert.equal(values.deployments.length, 1);
+    assert.equal(values.deployments[0]?.name, "example--feature-x");
+    assert.deepEqual(values.deployments[0]?.image, {
+      repository: "dagster-uc.dev.acr.io/example/example--feature-x",
+      tag: "1.11.16-7",
+      pullPolicy: "IfNotPresent",
+    });
+  });
+
+  it("waits for readiness and rolls back only this release on failure", () => {
+    const inputs = only("kubernetes:helm.sh/v3:Release").inputs;
+    assert.equal(inputs.atomic, true);
+    assert.equal(inputs.cleanupOnFail, true);
+    assert.notEqual(inputs.skipAwait, true);
+  });
+
+  it("takes the chart from the team's registry when container_registry_chart_path is set, latest version", () => {
+    const inputs = only("kubernetes:helm.sh/v3:Release").inputs;
+    assert.equal(inputs.chart, "oci://dagster-uc.dev.acr.io/helm/dagster/dagster-user-deployments");
+    assert.equal(inputs.version, undefined);
+    assert.equal(inputs.repositoryOpts, undefined);
+  });
+
+  it("deploys through a Kubernetes provider for the configured context", () => {
+    const provider = only("pulumi:providers:kubernetes");
+    assert.equal(provider.inputs.context, "aks-dev");
+    const release = only("kubernetes:helm.sh/v3:Release");
+    assert.ok(release.provider?.startsWith(provider.urn ?? "missing"), `${release.provider} should be ${provider.urn}`);
+  });
+
+  it("generates values that Dagster's chart schema accepts", () => {
+    const validate = compileValuesSchema(JSON.parse(readSharedChartFile("values.schema.json")), parse(readSharedChartFile("values.yaml")));
+    assert.deepEqual(validate(only("kubernetes:helm.sh/v3:Release").inputs.values), []);
+  });
+
+  it("exports the names, the image and the link into the Dagster UI", () => {
+    assert.deepEqual(run.outputs, {
+      deploymentName: "example--feature-x",
+      locationName: "example:feature-x",
+      image: "dagster-uc.dev.acr.io/example/example--feature-x:1.11.16-7",
+      releaseName: "example--feature-x",
+      namespace: "dagster",
+      locationUrl: "http://dagster.dev/locations/example:feature-x/assets",
+    });
+  });
+});

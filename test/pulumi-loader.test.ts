@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { readStackFiles } from "../lib/stackFiles";
+import { cleanEnv, REPO_ROOT } from "./support/repo";
+
+const runner = path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/cmd/run");
+const preload = path.join(__dirname, "support/pulumi-loader-preload.js");
+
+/** Starts cmd/run as the language host does, with the mock monitor preloaded. */
+function runProgram(project: string, config: Record<string, string>) {
+  return spawnSync(process.execPath, ["--require", preload, runner, "--monitor=mock", `--project=${project}`, "--stack=dev", "."], {
+    cwd: REPO_ROOT,
+    // What the language host sets for a TypeScript project (runtime.options.typescript: true).
+    env: cleanEnv({ PULUMI_NODEJS_TYPESCRIPT: "true", LOADER_TEST_INPUT: JSON.stringify({ project, stack: "dev", config }) }),
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
+describe("loading through Pulumi's own program runner", () => {
+  it("runs index.ts with the project's ts-node and tsconfig, as `pulumi up` would", () => {
+    const files = readStackFiles(REPO_ROOT, "dev");
+    const docker = JSON.parse(files.config["dagster-code-locations:docker"] ?? "{}");
+    const config = {
+      ...files.config,
+      "dagster-code-locations:branch": "loader-check",
+      "dagster-code-locations:docker": JSON.stringify({ ...docker, image_tag: "1.11.16-1" }),
+    };
+    const result = runProgram(files.project, config);
+    assert.equal(result.status, 0, result.stderr);
+    const { types, outputs } = JSON.parse(result.stdout);
+    assert.ok(types.includes("pulumi:pulumi:Stack"), types.join(", "));
+    assert.ok(types.includes("kubernetes:helm.sh/v3:Release"), types.join(", "));
+    assert.equal(outputs.deploymentName, "example--loader-check");
+    assert.equal(outputs.image, "dagster-uc.dev.acr.io/example/example--loader-check:1.11.16-1");
+  });
+
+  it("reports a configuration mistake as its message alone, without a stack trace", () => {
+    const files = readStackFiles(REPO_ROOT, "dev");
+    const result = runProgram(files.project, { ...files.config, "dagster-code-locations:verbose": "loud" });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /Pulumi\.dev\.yaml: verbose: expected true or false, got "loud"/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+});

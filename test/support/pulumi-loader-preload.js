@@ -1,0 +1,32 @@
+// Preloaded (node --require) into @pulumi/pulumi's own program runner, `cmd/run` — the entry point the
+// Pulumi CLI's Node.js language host starts — to put Pulumi's mock monitor where the engine would be.
+// `--monitor=mock` tells the runner to use it. At exit, prints {types, outputs} as JSON on stdout.
+// Plain JavaScript on purpose: TypeScript in this process is loaded by the runner's ts-node alone.
+"use strict";
+const pulumi = require("@pulumi/pulumi");
+
+const { project, stack, config } = JSON.parse(process.env.LOADER_TEST_INPUT);
+const types = [];
+pulumi.runtime.setAllConfig(config, []);
+pulumi.runtime.setMocks(
+  {
+    newResource: (args) => {
+      types.push(args.type);
+      return { id: `${args.name}-id`, state: args.inputs };
+    },
+    call: (args) => {
+      throw new Error(`unexpected call ${args.token}`);
+    },
+  },
+  project,
+  stack,
+  true,
+);
+
+process.on("exit", () => {
+  const registered = pulumi.runtime.getMonitor().getRegisteredResources();
+  const stackResource = [...registered.values()].find((r) => r.urn.includes("::pulumi:pulumi:Stack::"));
+  const state = stackResource && stackResource.state;
+  const outputs = state && typeof state.toJavaScript === "function" ? state.toJavaScript() : state;
+  process.stdout.write(JSON.stringify({ types, outputs }));
+});

@@ -1,0 +1,65 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { CI_BRANCH_VARIABLES } from "../../lib/branch";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+/** Dagster's chart, kept beside the project as reference data (see its PROVENANCE.md). */
+export const SHARED_CHART_DIR = path.resolve(REPO_ROOT, "../shared/dagster-user-deployments");
+export const SEED_CONFIG = path.join(REPO_ROOT, "tests/config/.config_user_code_deployments.yaml");
+
+export function readSharedChartFile(name: string): string {
+  const file = path.join(SHARED_CHART_DIR, name);
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: these tests need Dagster's chart beside the project (../shared/dagster-user-deployments)`);
+  }
+  return readFileSync(file, "utf8");
+}
+
+/** The process environment without CI branch variables, so a test decides the branch itself. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CI_BRANCH_VARIABLES) delete env[name];
+  return { ...env, ...extra };
+}
+
+/**
+ * A scratch copy of the project's config files (Pulumi.yaml, stack files, pyproject.toml), with
+ * `edits` applied as `file → [[path...], value]` pairs (value undefined deletes the key).
+ */
+export function projectCopy(edits: Record<string, [readonly (string | number)[], unknown][]> = {}): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "dcl-project-"));
+  for (const name of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.acc.yaml", "pyproject.toml"]) {
+    copyFileSync(path.join(REPO_ROOT, name), path.join(dir, name));
+  }
+  for (const [name, changes] of Object.entries(edits)) {
+    const file = path.join(dir, name);
+    const doc = parseDocument(existsSync(file) ? readFileSync(file, "utf8") : "");
+    for (const [keyPath, value] of changes) {
+      if (value === undefined) doc.deleteIn(keyPath);
+      else doc.setIn(keyPath, doc.createNode(value));
+    }
+    writeFileSync(file, doc.toString());
+  }
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `cli/main.ts` as `npm run` would, in a child process (the mock runtime is per process). */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
+  const result = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "cli/main.ts"), ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? cleanEnv(),
+    input: options.input ?? "",
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
