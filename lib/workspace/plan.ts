@@ -44,7 +44,11 @@ export function describeConfigMap(ref: ConfigMapRef): string {
 /** What the ConfigMap says about one location. Malformed content is a UserError. */
 export function entryState(ref: ConfigMapRef, current: V1ConfigMap | undefined, locationName: string): EntryState {
   const { doc, owners } = readContent(ref, current);
-  return { configMapExists: current !== undefined, entry: findEntry(doc, locationName, describeConfigMap(ref)), owner: owners[locationName] };
+  return {
+    configMapExists: current !== undefined,
+    entry: findEntry(doc, locationName, describeConfigMap(ref)),
+    owner: owners[locationName],
+  };
 }
 
 export function planRegister(
