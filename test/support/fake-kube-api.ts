@@ -1,0 +1,279 @@
+/**
+ * A fake Kubernetes API server on 127.0.0.1 for tests: ConfigMaps (GET, POST, PUT) with real
+ * resourceVersion semantics, Deployments (GET, PATCH), and Kubernetes-shaped Status bodies.
+ * Every request is logged; a hook runs before each one so tests can slip in a concurrent write.
+ *
+ * Stricter than a real server on purpose: a ConfigMap PUT without metadata.resourceVersion is
+ * rejected (422), because an unconditional replace would be a lost-update bug in our code.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import YAML from "yaml";
+
+type Json = Record<string, unknown>;
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly contentType: string | undefined;
+  readonly body: unknown;
+  status: number;
+}
+
+export interface RecordedPatch {
+  readonly namespace: string;
+  readonly name: string;
+  readonly contentType: string | undefined;
+  readonly body: unknown;
+}
+
+export interface RequestInfo {
+  readonly method: string;
+  readonly resource: "configmaps" | "deployments";
+  readonly namespace: string;
+  /** Undefined for a create (POST to the collection). */
+  readonly name: string | undefined;
+}
+
+export class FakeKubeApi {
+  readonly requests: RecordedRequest[] = [];
+  readonly patches: RecordedPatch[] = [];
+  /** Runs before each recognised request is handled; may mutate the store. */
+  beforeHandle: ((request: RequestInfo) => void | Promise<void>) | undefined;
+
+  private readonly configMaps = new Map<string, Json>();
+  private readonly deployments = new Map<string, Json>();
+  private revision = 1000;
+
+  private constructor(private readonly server: http.Server) {}
+
+  /** Starts on a free port of 127.0.0.1. */
+  static async start(): Promise<FakeKubeApi> {
+    const server = http.createServer();
+    const fake = new FakeKubeApi(server);
+    server.on("request", (req, res) => void fake.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", resolve);
+    });
+    return fake;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** A kubeconfig (YAML) whose context `context` points at this server. */
+  kubeconfig(context = "fake"): string {
+    return YAML.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "fake-cluster", cluster: { server: this.url, "insecure-skip-tls-verify": true } }],
+      users: [{ name: "fake-user", user: { token: "fake-token" } }],
+      contexts: [{ name: context, context: { cluster: "fake-cluster", user: "fake-user" } }],
+      "current-context": context,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // --- Direct access to the store, as another client (kubectl, helm) would change it. ---
+
+  configMap(namespace: string, name: string): Json | undefined {
+    const stored = this.configMaps.get(key(namespace, name));
+    return stored && clone(stored);
+  }
+
+  /** Creates or overwrites a ConfigMap unconditionally (seeding, or an outside write). */
+  putConfigMap(namespace: string, configMap: { metadata: { name: string } & Json } & Json): Json {
+    const previous = this.configMaps.get(key(namespace, configMap.metadata.name));
+    return this.store(this.configMaps, namespace, clone(configMap), previous);
+  }
+
+  /** An outside read-modify-write that bumps the resourceVersion. */
+  editConfigMap(namespace: string, name: string, edit: (configMap: Json) => void): void {
+    const current = this.configMap(namespace, name);
+    if (!current) throw new Error(`fake: no configmap ${namespace}/${name}`);
+    edit(current);
+    this.putConfigMap(namespace, current as { metadata: { name: string } } & Json);
+  }
+
+  deleteConfigMap(namespace: string, name: string): void {
+    this.configMaps.delete(key(namespace, name));
+  }
+
+  /** Adds a Deployment running `image` in one container named like it, or the given containers. */
+  addDeployment(namespace: string, name: string, image: string | Array<{ name: string; image: string }>): void {
+    const containers = typeof image === "string" ? [{ name, image }] : image;
+    const body: Json = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers } },
+      },
+    };
+    this.store(this.deployments, namespace, body, undefined);
+  }
+
+  deployment(namespace: string, name: string): Json | undefined {
+    const stored = this.deployments.get(key(namespace, name));
+    return stored && clone(stored);
+  }
+
+  // --- HTTP ---
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const path = new URL(req.url ?? "/", "http://fake").pathname;
+    const contentType = req.headers["content-type"]?.split(";")[0];
+    const text = await readBody(req);
+    const body = parseJson(text);
+    const record: RecordedRequest = { method, path, contentType, body: body ?? text, status: 0 };
+    this.requests.push(record);
+    const send = (code: number, payload: Json) => {
+      record.status = code;
+      res.writeHead(code, { "content-type": "application/json" });
+      res.end(JSON.stringify(payload));
+    };
+    if (text && body === undefined) return send(400, status(400, "BadRequest", "request body is not JSON"));
+
+    const route = parseRoute(path);
+    if (!route) return send(404, status(404, "NotFound", "the server could not find the requested resource"));
+    try {
+      await this.beforeHandle?.({ method, ...route });
+    } catch (err) {
+      return send(500, status(500, "InternalError", `fake hook failed: ${(err as Error).message}`));
+    }
+    const [code, payload] = route.resource === "configmaps"
+      ? this.handleConfigMap(method, route.namespace, route.name, body)
+      : this.handleDeployment(method, route.namespace, route.name, contentType, body);
+    send(code, payload);
+  }
+
+  private handleConfigMap(method: string, namespace: string, name: string | undefined, body: unknown): [number, Json] {
+    const kind = "configmaps";
+    if (name === undefined) {
+      if (method !== "POST") return notAllowed(method);
+      const created = body as { metadata?: { name?: string; resourceVersion?: string } } & Json;
+      const createdName = created?.metadata?.name;
+      if (!createdName) return [422, status(422, "Invalid", "metadata.name: Required value")];
+      if (created.metadata?.resourceVersion) {
+        return [422, status(422, "Invalid", "metadata.resourceVersion: must not be set on create")];
+      }
+      if (this.configMaps.has(key(namespace, createdName))) {
+        return [409, status(409, "AlreadyExists", `${kind} "${createdName}" already exists`, { name: createdName, kind })];
+      }
+      return [201, this.store(this.configMaps, namespace, created, undefined)];
+    }
+    const stored = this.configMaps.get(key(namespace, name));
+    if (method === "GET") return stored ? [200, clone(stored)] : notFound(kind, name);
+    if (method !== "PUT") return notAllowed(method);
+    const replacement = body as { metadata?: { name?: string; resourceVersion?: string } } & Json;
+    if (replacement?.metadata?.name !== name) {
+      return [400, status(400, "BadRequest", "the name of the object does not match the name on the URL")];
+    }
+    if (!stored) return notFound(kind, name);
+    const rv = replacement.metadata.resourceVersion;
+    if (!rv) return [422, status(422, "Invalid", "metadata.resourceVersion: must be specified for an update (fake)")];
+    if (rv !== (stored.metadata as Json).resourceVersion) {
+      const message = `Operation cannot be fulfilled on ${kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`;
+      return [409, status(409, "Conflict", message, { name, kind })];
+    }
+    return [200, this.store(this.configMaps, namespace, replacement, stored)];
+  }
+
+  private handleDeployment(
+    method: string,
+    namespace: string,
+    name: string | undefined,
+    contentType: string | undefined,
+    body: unknown,
+  ): [number, Json] {
+    if (name === undefined) return notAllowed(method);
+    const stored = this.deployments.get(key(namespace, name));
+    if (method === "GET") return stored ? [200, clone(stored)] : notFound("deployments.apps", name);
+    if (method !== "PATCH") return notAllowed(method);
+    this.patches.push({ namespace, name, contentType, body });
+    if (!stored) return notFound("deployments.apps", name);
+    if (contentType !== "application/strategic-merge-patch+json" && contentType !== "application/merge-patch+json") {
+      return [415, status(415, "UnsupportedMediaType", `the fake does not apply ${contentType} patches`)];
+    }
+    // For maps (all a restart touches) strategic merge and JSON merge patch agree.
+    const patched = mergePatch(clone(stored), body) as Json;
+    return [200, this.store(this.deployments, namespace, patched, stored)];
+  }
+
+  private store(map: Map<string, Json>, namespace: string, object: Json, previous: Json | undefined): Json {
+    const metadata = { ...(object.metadata as Json) };
+    const before = previous?.metadata as Json | undefined;
+    metadata.namespace = namespace;
+    metadata.uid = before?.uid ?? `uid-${++this.revision}`;
+    metadata.creationTimestamp = before?.creationTimestamp ?? "2026-01-01T00:00:00Z";
+    metadata.resourceVersion = String(++this.revision);
+    const saved = { ...object, metadata };
+    map.set(key(namespace, metadata.name as string), saved);
+    return clone(saved);
+  }
+}
+
+function parseRoute(path: string): Omit<RequestInfo, "method"> | undefined {
+  const cm = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps(?:\/([^/]+))?$/.exec(path);
+  if (cm) return { resource: "configmaps", namespace: decodeURIComponent(cm[1] as string), name: decodeOptional(cm[2]) };
+  const dep = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments(?:\/([^/]+))?$/.exec(path);
+  if (dep) return { resource: "deployments", namespace: decodeURIComponent(dep[1] as string), name: decodeOptional(dep[2]) };
+  return undefined;
+}
+
+function decodeOptional(part: string | undefined): string | undefined {
+  return part === undefined ? undefined : decodeURIComponent(part);
+}
+
+/** RFC 7386 JSON merge patch. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const result: Json = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as Json) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete result[k];
+    else result[k] = mergePatch(result[k], v);
+  }
+  return result;
+}
+
+function status(code: number, reason: string, message: string, details?: Json): Json {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details && { details }), code };
+}
+
+function notFound(kind: string, name: string): [number, Json] {
+  return [404, status(404, "NotFound", `${kind} "${name}" not found`, { name, kind })];
+}
+
+function notAllowed(method: string): [number, Json] {
+  return [405, status(405, "MethodNotAllowed", `the fake does not support ${method} here`)];
+}
+
+function key(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
