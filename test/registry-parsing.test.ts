@@ -145,6 +145,10 @@ describe("error messages", () => {
     assert.match(httpProblem(ctx, result(404, "404 page not found"), basic), /no error code; .*container registry/);
   });
 
+  it("tells to drop http:// when a TLS server got plain HTTP", () => {
+    assert.match(httpProblem(ctx, result(400, "Client sent an HTTP request to an HTTPS server.\n"), basic), /HTTP 400.*drop the http:\/\/ prefix/);
+  });
+
   it("explains network failures with what to do", () => {
     const refused = transportProblem(ctx, new TransportError("refused", "ECONNREFUSED", 3, "https://myacr.azurecr.io/v2/x/tags/list?n=1"), 1000);
     assert.match(refused, /^registry myacr.azurecr.io, repository "proj--main": listing tags failed: no HTTP answer \(ECONNREFUSED\)/);

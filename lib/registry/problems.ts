@@ -44,14 +44,17 @@ export function where(ctx: RequestContext): string {
 
 /** One line for an HTTP answer that is not what was asked for, with what to do about it. */
 export function httpProblem(ctx: RequestContext, result: HttpResult, credentials: Credentials): string {
-  const errors = registryErrors(result.body.toString("utf8"));
+  const text = result.body.toString("utf8");
+  const errors = registryErrors(text);
   const first = errors[0];
   const code = first ? `, code ${first.code}${first.message ? ` (${oneLine(first.message)})` : ""}` : ", no error code";
   const attempts = result.attempts > 1 ? ` after ${result.attempts} attempts` : "";
-  return `${where(ctx)}: ${ctx.action} failed: HTTP ${result.status}${code}${attempts}; ${httpHint(result.status, first?.code, credentials)}`;
+  return `${where(ctx)}: ${ctx.action} failed: HTTP ${result.status}${code}${attempts}; ${httpHint(result.status, first?.code, credentials, text)}`;
 }
 
-function httpHint(status: number, code: string | undefined, credentials: Credentials): string {
+function httpHint(status: number, code: string | undefined, credentials: Credentials, body: string): string {
+  // Go's TLS servers answer plain HTTP with this 400 body.
+  if (status === 400 && body.includes("HTTP request to an HTTPS server")) return "the server speaks TLS: drop the http:// prefix";
   if (status === 401 || code === "UNAUTHORIZED") {
     return `tried ${describeCredentials(credentials)}: ${credentialsHint(credentials)}`;
   }
