@@ -1,0 +1,64 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { UserError } from "../../lib/errors";
+import type { Credentials } from "../../lib/registry/auth";
+import { RegistryClient } from "../../lib/registry/client";
+import { nextVersion } from "../../lib/versions";
+import { parseCommandArgs } from "../args";
+import type { Command, CommandIo } from "../io";
+
+const USAGE =
+  "usage: next-tag --registry HOST[:PORT][/PATH] --repository REPO --dagster-version V " +
+  "[--username U --password-stdin] [--ca-file PEM]";
+
+/**
+ * Prints the tag the next image of REPO gets: `<dagster-version>-<n>`, one more than the largest
+ * such tag in the registry. Prints only the tag, so scripts can use `$(npm run -s next-tag -- ...)`.
+ */
+export const nextTag: Command = async (args, io) => {
+  const { values } = parseCommandArgs("next-tag", args, {
+    registry: { type: "string" },
+    repository: { type: "string" },
+    "dagster-version": { type: "string" },
+    username: { type: "string" },
+    "password-stdin": { type: "boolean" },
+    "ca-file": { type: "string" },
+  });
+  const problems: string[] = [];
+  for (const flag of ["registry", "repository", "dagster-version"] as const) {
+    if (!values[flag]) problems.push(`next-tag: --${flag} is required (${USAGE})`);
+  }
+  if (values.username !== undefined && !values["password-stdin"]) {
+    problems.push("next-tag: --username needs --password-stdin (pipe the password in; it never goes on the command line)");
+  }
+  if (values["password-stdin"] && values.username === undefined) problems.push("next-tag: --password-stdin needs --username");
+  if (problems.length > 0) throw new UserError(problems);
+
+  const client = new RegistryClient({
+    registry: values.registry!,
+    credentials: await readCredentials(values.username, io),
+    ca: values["ca-file"] === undefined ? undefined : await readCaFile(values["ca-file"], io.cwd),
+  });
+  const dagsterVersion = values["dagster-version"]!;
+  nextVersion([], dagsterVersion); // reject an unusable version before asking the registry
+  const tags = await client.listTags(values.repository!);
+  io.stdout(`${nextVersion(tags, dagsterVersion)}\n`);
+  return 0;
+};
+
+async function readCredentials(username: string | undefined, io: CommandIo): Promise<Credentials> {
+  if (username === undefined) return { kind: "anonymous" };
+  // Like docker login --password-stdin: the trailing newline of `echo` is not part of the password.
+  const password = (await io.readStdin()).replace(/\r?\n$/, "");
+  if (password === "") throw new UserError("next-tag: --password-stdin read an empty password from standard input");
+  return { kind: "basic", username, password };
+}
+
+async function readCaFile(path: string, cwd: string): Promise<Buffer> {
+  try {
+    return await readFile(resolve(cwd, path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new UserError(`next-tag: cannot read --ca-file ${path} (${code}): give the path of the registry's CA certificate (PEM)`);
+  }
+}
