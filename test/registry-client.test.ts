@@ -304,6 +304,19 @@ describe("Azure Container Registry", { timeout: LIMIT }, () => {
     assert.deepEqual(server.requests.map((r) => r.url), ["/oauth2/exchange"]);
   });
 
+  it("answers a Basic challenge with the all-zero user and the refresh token", async () => {
+    const { handler } = acr();
+    const server = await fake((req, origin) => {
+      if (req.url.startsWith("/oauth2/")) return handler(req, origin);
+      if (req.headers.authorization !== basicHeader(ACR_REFRESH_TOKEN_USER, "acr-refresh-123")) {
+        return { status: 401, headers: { "WWW-Authenticate": 'Basic realm="acr"' }, body: registryError("UNAUTHORIZED", "authentication required") };
+      }
+      return paginated("app", ["1-1"])(req, origin);
+    });
+    const c = client(server, { credentials: { kind: "azure", getAccessToken: async () => "aad-token-xyz" } });
+    assert.deepEqual(await c.listTags("app"), ["1-1"]);
+  });
+
   it("reports a refused exchange with what to check, without the AAD token", async () => {
     const { handler } = acr();
     const server = await fake(handler);
