@@ -18,15 +18,20 @@ export function parseVersionTag(tag: string, dagsterVersion: string): number | u
  * `<dagsterVersion>-0` when there is none. Every other tag (latest, other versions, -rc) is ignored.
  */
 export function nextVersion(tags: readonly string[], dagsterVersion: string): string {
-  if (!VERSION.test(dagsterVersion)) {
-    throw new UserError(
-      `dagster version "${dagsterVersion}" cannot start an image tag: use letters, digits, "_", "." and "-" (at most 112 characters), e.g. 1.11.16`,
-    );
-  }
+  checkDagsterVersion(dagsterVersion);
   let largest = -1;
   for (const tag of tags) {
     const n = parseVersionTag(tag, dagsterVersion);
     if (n !== undefined && n > largest) largest = n;
   }
   return `${dagsterVersion}-${largest + 1}`;
+}
+
+/** Throws a UserError unless `<dagsterVersion>-<n>` can be an image tag. */
+export function checkDagsterVersion(dagsterVersion: string): void {
+  if (!VERSION.test(dagsterVersion)) {
+    throw new UserError(
+      `dagster version "${dagsterVersion}" cannot start an image tag: use letters, digits, "_", "." and "-" (at most 112 characters), e.g. 1.11.16`,
+    );
+  }
 }

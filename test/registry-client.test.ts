@@ -2,9 +2,11 @@
 // pagination (it ignores n), Bearer token challenges, the ACR exchange, retries and timeouts.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
 import { after, describe, it } from "node:test";
 import { ACR_REFRESH_TOKEN_USER } from "../lib/registry/auth";
 import { MANIFEST_MEDIA_TYPES, RegistryClient, type RegistryClientOptions } from "../lib/registry/client";
+import { fetchWithCa } from "../lib/registry/http";
 import { expectUserError } from "./support/expect-user-error";
 import { registryError, startFakeServer, type FakeHandler, type FakeServer } from "./support/fake-server";
 import { freePort } from "./support/free-port";
@@ -302,6 +304,19 @@ describe("Azure Container Registry", { timeout: LIMIT }, () => {
     assert.deepEqual(server.requests.map((r) => r.url), ["/oauth2/exchange"]);
   });
 
+  it("answers a Basic challenge with the all-zero user and the refresh token", async () => {
+    const { handler } = acr();
+    const server = await fake((req, origin) => {
+      if (req.url.startsWith("/oauth2/")) return handler(req, origin);
+      if (req.headers.authorization !== basicHeader(ACR_REFRESH_TOKEN_USER, "acr-refresh-123")) {
+        return { status: 401, headers: { "WWW-Authenticate": 'Basic realm="acr"' }, body: registryError("UNAUTHORIZED", "authentication required") };
+      }
+      return paginated("app", ["1-1"])(req, origin);
+    });
+    const c = client(server, { credentials: { kind: "azure", getAccessToken: async () => "aad-token-xyz" } });
+    assert.deepEqual(await c.listTags("app"), ["1-1"]);
+  });
+
   it("reports a refused exchange with what to check, without the AAD token", async () => {
     const { handler } = acr();
     const server = await fake(handler);
@@ -370,6 +385,26 @@ describe("retries and time limits", { timeout: LIMIT }, () => {
     const started = Date.now();
     await expectUserError(client(server, { timeoutMs: 200, retries: 1 }).listTags("app"), ["no answer within 200 ms", "2 attempts"]);
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+
+  it("ends an answer that stalls mid-body, with global fetch and with the CA-trusting transport", async () => {
+    const midBody = createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.write('{"name":"app","tags":["1-');
+    });
+    await new Promise<void>((resolve) => midBody.listen(0, "127.0.0.1", resolve));
+    const address = midBody.address();
+    const registry = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    try {
+      for (const transport of [undefined, fetchWithCa("unused for plain http")]) {
+        const started = Date.now();
+        await expectUserError(new RegistryClient({ registry, timeoutMs: 300, retries: 0, fetch: transport }).listTags("app"), ["no answer within 300 ms"]);
+        assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      }
+    } finally {
+      midBody.closeAllConnections();
+      midBody.close();
+    }
   });
 
   it("reports a registry that is down (connection refused) quickly", async () => {

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { UserError } from "../../lib/errors";
 import type { Credentials } from "../../lib/registry/auth";
 import { RegistryClient } from "../../lib/registry/client";
-import { nextVersion } from "../../lib/versions";
+import { checkDagsterVersion, nextVersion } from "../../lib/versions";
 import { parseCommandArgs } from "../args";
 import type { Command, CommandIo } from "../io";
 
@@ -40,7 +40,7 @@ export const nextTag: Command = async (args, io) => {
     ca: values["ca-file"] === undefined ? undefined : await readCaFile(values["ca-file"], io.cwd),
   });
   const dagsterVersion = values["dagster-version"]!;
-  nextVersion([], dagsterVersion); // reject an unusable version before asking the registry
+  checkDagsterVersion(dagsterVersion); // before asking the registry anything
   const tags = await client.listTags(values.repository!);
   io.stdout(`${nextVersion(tags, dagsterVersion)}\n`);
   return 0;
