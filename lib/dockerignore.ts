@@ -27,8 +27,9 @@ export interface Matcher {
   readonly patterns: readonly string[];
   /** Whether BuildKit leaves this path (relative, POSIX, file or directory) out of the context. */
   isIgnored(relPosixPath: string): boolean;
-  /** Whether BuildKit does not even walk into this directory: it is ignored and no "!" pattern
-   *  could re-include anything below it. Everything below it is then ignored too. */
+  /** Whether this directory's whole content is ignored, so a walker need not enter it: it is
+   *  ignored and no "!" pattern can re-include anything below it (which includes every case
+   *  where BuildKit itself does not walk into it). */
   canSkipDir(relPosixDir: string): boolean;
 }
 
@@ -129,9 +130,56 @@ function ruleMatcher(p: string, source: string): (relPath: string) => boolean {
           throw new UserError(`${source}: syntax error in pattern: ${JSON.stringify(p)}`);
         };
       }
-      return (rel) => ig.ignores(rel + NUL);
+      // Cheap necessary conditions first: balena's per-call cost (a few µs) would otherwise
+      // dominate re-hashing a large unchanged tree.
+      const shape = shapeOf(p);
+      return (rel) => fitsShape(shape, rel) && ig.ignores(rel + NUL);
     }
   }
+}
+
+/**
+ * What any path a pattern matches must look like: it starts with `head` and ends with `tail`
+ * (the literal text before the first and after the last wildcard) and, unless `slashes` is -1,
+ * contains exactly that many "/" (only "**" and classes can match "/").
+ */
+interface Shape {
+  readonly head: string;
+  readonly tail: string;
+  readonly slashes: number;
+}
+
+function shapeOf(p: string): Shape {
+  let head = -1; // end of the leading literal text
+  let tail = 0; // start of the trailing literal text
+  for (let i = 0; i < p.length; i++) {
+    const start = i;
+    if (p[i] === "\\") i++;
+    else if (p[i] === "*" && p[i + 1] === "*") i += p[i + 2] === "/" ? 2 : 1; // "**/" may match ""
+    else if (!"*?[]^".includes(p[i])) continue;
+    if (head < 0) head = start;
+    tail = i + 1;
+  }
+  return {
+    head: head < 0 ? p : p.slice(0, head),
+    tail: p.slice(tail),
+    slashes: /\*\*|\[/.test(p) ? -1 : countSlashes(p),
+  };
+}
+
+const fitsShape = (s: Shape, rel: string): boolean =>
+  rel.startsWith(s.head) && rel.endsWith(s.tail) && (s.slashes < 0 || countSlashes(rel) === s.slashes);
+
+/** Whether a pattern of this shape could match some path below `dir`. */
+function couldMatchBelow(s: Shape, dir: string): boolean {
+  const d = `${dir}/`;
+  return (s.head.startsWith(d) || d.startsWith(s.head)) && (s.slashes < 0 || s.slashes >= countSlashes(d));
+}
+
+function countSlashes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf("/"); i >= 0; i = s.indexOf("/", i + 1)) n++;
+  return n;
 }
 
 /** Rewrites a cleaned pattern so balena builds the regexp moby builds (see module comment). */
@@ -166,9 +214,18 @@ function withoutTrailingGlob(p: string): string {
 /** Builds a matcher from cleaned patterns (as parseDockerignore returns them). */
 export function createMatcher(patterns: readonly string[], source = ".dockerignore"): Matcher {
   const rules = compileRules(patterns, source);
-  const negations = rules.filter((r) => r.negated).map((r) => `${withoutTrailingGlob(r.pattern)}/`);
+  const negated = rules.filter((r) => r.negated);
+  const negations = negated.map((r) => `${withoutTrailingGlob(r.pattern)}/`);
+  const negationShapes = negated.map((r) => shapeOf(r.pattern));
   // fsutil only skips excluded directories when every "!" pattern is a plain path.
-  const mayPrune = negations.every((n) => !/[*[\]?^\\]/.test(n));
+  const dockerMayPrune = negations.every((n) => !/[*[\]?^\\]/.test(n));
+  /** Whether an excluded directory's content is all excluded too. */
+  const prunable = (dir: string): boolean =>
+    // BuildKit does not walk into it (and so includes nothing below it), or: nothing below it
+    // can be included, because every path below it inherits the directory's "excluded" and
+    // only a "!" pattern matching the path itself could undo that.
+    (dockerMayPrune && !negations.some((n) => n.startsWith(`${dir}/`))) ||
+    !negationShapes.some((shape) => couldMatchBelow(shape, dir));
 
   /** patternmatcher.MatchesUsingParentResults: per-rule matches, and whether the path is out. */
   const evaluate = (rel: string, parent: readonly boolean[] | undefined) => {
@@ -201,9 +258,7 @@ export function createMatcher(patterns: readonly string[], source = ".dockerigno
     if (state === undefined) {
       const parent = dirState(parentOf(dir));
       const { excluded, matched } = evaluate(dir, parent?.matched);
-      const prefix = `${dir}/`;
-      const pruned =
-        (parent?.pruned ?? false) || (excluded && mayPrune && !negations.some((n) => n.startsWith(prefix)));
+      const pruned = (parent?.pruned ?? false) || (excluded && prunable(dir));
       state = { matched, pruned };
       dirs.set(dir, state);
     }

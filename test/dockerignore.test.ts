@@ -51,6 +51,16 @@ describe("directory skipping", () => {
     assert.equal(m.canSkipDir("vendor/deep"), false);
   });
 
+  test("a directory no ! pattern can reach below is skipped even where Docker walks it", () => {
+    // Docker walks .git here ("!README*.md" has a wildcard) but includes nothing from it.
+    const m = matcherFor(".git\n!README*.md\n!src/*/keep\n");
+    assert.equal(m.canSkipDir(".git"), true);
+    assert.equal(m.isIgnored(".git/objects/ab"), true);
+    const src = matcherFor("src/*\n!src/*/keep\n");
+    assert.equal(src.canSkipDir("src/a"), false); // "src/*/keep" can match src/a/keep
+    assert.equal(src.isIgnored("src/a/keep"), false);
+  });
+
   test("everything below a skipped directory is ignored", () => {
     // Docker never looks inside "a", so "!a/b/c" (listed before "a") cannot re-include a/b/c.
     const m = matcherFor("!a/b/c\na\n");
