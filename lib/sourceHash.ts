@@ -1,0 +1,159 @@
+/**
+ * The source hash that decides whether a branch needs a new image version: it changes exactly
+ * when what goes into the image changes.
+ *
+ * Covered: every file and symlink of the build context that docker buildx sends (after
+ * .dockerignore), by relative path, content and executable bit (symlinks by target, never
+ * followed); the Dockerfile's content; the build args; the Dagster version; `extra`.
+ * Not covered, on purpose: mtimes, owners, absolute paths (it must agree across machines), empty
+ * directories, and the .dockerignore text itself. The ignore file only matters through the files
+ * it lets in, which are hashed; and if it is not ignored itself it is one of those files.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import * as path from "node:path";
+import { walkContext, errCode, type ContextEntry } from "./contextWalk";
+import { loadDockerignore } from "./dockerignore";
+import { UserError } from "./errors";
+import { CHUNK_BYTES, sha256File, sha256Hex } from "./fileDigest";
+import {
+  cacheFilePath,
+  cacheValue,
+  emptyStatCache,
+  loadStatCache,
+  RACY_WINDOW_NS,
+  saveStatCache,
+  type StatCache,
+  type StatEntries,
+} from "./statCache";
+
+export interface SourceHashInput {
+  /** The build context (repository_root). Relative paths are against the working directory. */
+  readonly contextDir: string;
+  /** A Dockerfile on disk (relative to the working directory, like `docker build -f`; its
+   *  `<path>.dockerignore` is honoured) or its text. */
+  readonly dockerfile: { readonly path: string } | { readonly contents: string };
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly dagsterVersion: string;
+  /** Anything else that should force a new version when it changes. */
+  readonly extra?: Readonly<Record<string, string>>;
+  /** Directory for the stat cache (e.g. node_modules/.cache/<name>); no cache if absent. */
+  readonly cacheDir?: string;
+}
+
+export interface SourceHash {
+  /** "sha256:<hex>" */
+  readonly hash: string;
+  /** Files and symlinks in the context. */
+  readonly files: number;
+  /** Total size of the regular files in the context. */
+  readonly bytes: number;
+  /** Files whose digest came from the stat cache (informational). */
+  readonly cachedFiles: number;
+}
+
+const FORMAT = "dagster-code-locations/source-hash/v1";
+const YIELD_EVERY_BYTES = 64 * CHUNK_BYTES;
+
+export async function hashSource(input: SourceHashInput): Promise<SourceHash> {
+  const contextDir = path.resolve(input.contextDir);
+  const source = input.dockerfile;
+  const dockerfilePath = "path" in source ? path.resolve(source.path) : undefined;
+  const dockerfile = "path" in source ? await readDockerfile(path.resolve(source.path)) : Buffer.from(source.contents);
+
+  const scanStartNs = BigInt(Date.now()) * 1_000_000n; // before any stat: see RACY_WINDOW_NS
+  const matcher = await loadDockerignore(contextDir, dockerfilePath);
+  const entries = sortByPath(await walkContext(contextDir, matcher));
+
+  const cacheFile = input.cacheDir === undefined ? undefined : cacheFilePath(path.resolve(input.cacheDir), contextDir);
+  const cache = cacheFile === undefined ? emptyStatCache : await loadStatCache(cacheFile, contextDir);
+  const hash = createHash("sha256").update(`${header(dockerfile, input)}\n`);
+  const result = await hashEntries(hash, entries, contextDir, cache, scanStartNs - RACY_WINDOW_NS);
+
+  // Rewrite only if there is something new to remember or something to forget.
+  if (cacheFile !== undefined && (result.learntNew || result.learnt.size !== cache.size)) {
+    await saveStatCache(cacheFile, contextDir, result.learnt);
+  }
+  return { hash: `sha256:${hash.digest("hex")}`, files: result.files, bytes: result.bytes, cachedFiles: result.cachedFiles };
+}
+
+/**
+ * Feeds one line per entry (sorted) to `hash`, reading only files the cache does not vouch for.
+ * Files whose ctime is before `rememberBeforeNs` are returned in `learnt` for the next run.
+ */
+async function hashEntries(hash: Hash, entries: readonly ContextEntry[], contextDir: string, cache: StatCache, rememberBeforeNs: bigint) {
+  const learnt: StatEntries = new Map();
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let lines = ""; // fed to the hash in batches: fewer, larger updates
+  let files = 0;
+  let bytes = 0;
+  let cachedFiles = 0;
+  let sinceYield = 0;
+  let learntNew = false;
+  for (const entry of entries) {
+    if (entry.kind === "symlink") {
+      lines += `l - ${sha256Hex(entry.target)} ${entry.rel}\0`;
+    } else {
+      const remember = entry.ctimeNs < rememberBeforeNs;
+      let digest = cache.digest(entry.rel, entry.statKey);
+      if (digest !== undefined) {
+        cachedFiles++;
+      } else {
+        digest = digestOrThrow(`${contextDir}/${entry.rel}`, entry.rel, buffer);
+        if (digest === undefined) continue; // removed while we walked
+        learntNew ||= remember;
+        sinceYield += entry.size;
+      }
+      if (remember) learnt.set(entry.rel, cacheValue(entry.statKey, digest));
+      lines += `f ${entry.executable ? "x" : "-"} ${digest} ${entry.rel}\0`;
+      bytes += entry.size;
+    }
+    files++;
+    if (lines.length > 1 << 16) {
+      hash.update(lines);
+      lines = "";
+    }
+    if (sinceYield >= YIELD_EVERY_BYTES) {
+      sinceYield = 0;
+      await new Promise(setImmediate); // let the event loop breathe during long reads
+    }
+  }
+  hash.update(lines);
+  return { files, bytes, cachedFiles, learnt, learntNew };
+}
+
+/** Everything besides the files, in a canonical (sorted, JSON-escaped) form. */
+function header(dockerfile: Buffer, input: SourceHashInput): string {
+  return JSON.stringify({
+    format: FORMAT,
+    dockerfile: sha256Hex(dockerfile),
+    buildArgs: sortedEntries(input.buildArgs),
+    dagsterVersion: input.dagsterVersion,
+    extra: sortedEntries(input.extra ?? {}),
+  });
+}
+
+function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function sortByPath(entries: ContextEntry[]): ContextEntry[] {
+  return entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
+async function readDockerfile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new UserError(`cannot read Dockerfile ${file}: ${errCode(err)}`);
+  }
+}
+
+function digestOrThrow(abs: string, rel: string, buffer: Buffer): string | undefined {
+  try {
+    return sha256File(abs, buffer);
+  } catch (err) {
+    throw new UserError(`cannot read ${rel} in the build context: ${errCode(err)}`);
+  }
+}
+
