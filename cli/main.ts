@@ -1,11 +1,13 @@
 import { importConfig } from "./commands/import-config";
 import { names } from "./commands/names";
+import { nextTag } from "./commands/next-tag";
 import { render } from "./commands/render";
 import { processIo, runCommand, type Command } from "./io";
 
 const commands: Record<string, Command> = {
   "import-config": importConfig,
   names,
+  "next-tag": nextTag,
   render,
 };
 

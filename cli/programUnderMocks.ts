@@ -8,9 +8,15 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** The provider reference (`<urn>::<id>`), when the resource names one. */
   readonly provider: string | undefined;
+  /** Paths of inputs sent to the engine as secrets (`buildArgs.TOKEN`, `login`). */
+  readonly secretPaths: readonly string[];
   /** The resource's URN, which spells out its parents' types: `...::Parent$Child::name`. */
   urn?: string;
 }
+
+/** The marker Pulumi's wire format puts on a secret value. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export interface MockRunOptions {
   readonly project: string;
@@ -21,6 +27,13 @@ export interface MockRunOptions {
   readonly cwd: string;
   /** Loads the program (for example `() => require("../index")`), after the mocks are in place. */
   readonly load: () => unknown;
+  /**
+   * Output properties a real provider would compute (a digest, an allocated tag), by resource
+   * type; every resource otherwise echoes its inputs.
+   */
+  readonly computed?: Readonly<Record<string, (inputs: Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>>>;
+  /** Answers to provider functions (invokes), by token. */
+  readonly calls?: Readonly<Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>>;
 }
 
 export interface MockRun {
@@ -37,18 +50,23 @@ export async function runProgramUnderMocks(options: MockRunOptions): Promise<Moc
   pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, provider: args.provider });
-        return { id: `${args.name}-id`, state: args.inputs };
+      newResource: async (args) => {
+        const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+        resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, secretPaths: secretPaths.get(args.name) ?? [] });
+        const computed = (await options.computed?.[args.type]?.(inputs)) ?? {};
+        return { id: `${args.name}-id`, state: { ...inputs, ...computed } };
       },
       call: (args) => {
-        throw new Error(`the program called ${args.token}, which has no mock`);
+        const answer = options.calls?.[args.token];
+        if (!answer) throw new Error(`the program called ${args.token}, which has no mock`);
+        return answer(args.inputs as Record<string, unknown>);
       },
     },
     options.project,
     options.stack,
     true,
   );
+  const secretPaths = watchSecrets();
   process.chdir(options.cwd);
 
   let program: unknown;
@@ -80,4 +98,38 @@ function attachUrns(resources: RecordedResource[]): void {
   for (const resource of resources) {
     resource.urn = urns.find((urn) => urn.endsWith(`::${resource.name}`) && urn.split("::")[2]?.split("$").pop() === resource.type);
   }
+}
+
+/**
+ * The mock hands resources their inputs with secrets unwrapped; the request on the wire still
+ * marks them. Records, per resource name, which input paths were sent as secrets.
+ */
+function watchSecrets(): Map<string, string[]> {
+  const paths = new Map<string, string[]>();
+  // The mock monitor's gRPC-style method; outside the typed Monitor interface.
+  type Request = { getName(): string; getObject(): { toJavaScript(): unknown } };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Request, cb: unknown) => unknown };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    paths.set(req.getName(), secretPathsIn(req.getObject().toJavaScript()));
+    return original(req, cb);
+  };
+  return paths;
+}
+
+/** Inputs as plain values: a secret nested in an object arrives still wrapped in its marker. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record<string, unknown>;
+  if (record[SIG_KEY] === SECRET_SIG) return unwrapSecrets(record.value);
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item)]));
+}
+
+function secretPathsIn(value: unknown, path = ""): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => secretPathsIn(item, `${path}[${i}]`));
+  if (typeof value !== "object" || value === null) return [];
+  const record = value as Record<string, unknown>;
+  if (record[SIG_KEY] === SECRET_SIG) return [path];
+  return Object.entries(record).flatMap(([key, item]) => secretPathsIn(item, path ? `${path}.${key}` : key));
 }

@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartValues, type ImageRef } from "../lib/chartValues";
+import { chartValues } from "../lib/chartValues";
 import type { ChartSource } from "../lib/chartSource";
 import type { DeploymentNames } from "../lib/names";
 import type { Settings } from "../lib/settings/schema";
+import { CodeImage, type CodeImageArgs } from "./codeImage";
 
 export interface CodeLocationArgs {
   /** The stack's resolved settings. */
@@ -12,8 +13,8 @@ export interface CodeLocationArgs {
   readonly names: DeploymentNames;
   /** Where the dagster-user-deployments chart comes from. */
   readonly chart: ChartSource;
-  /** The image the code server runs. */
-  readonly image: pulumi.Input<ImageRef>;
+  /** The image the code server runs: built here, or an existing tag. */
+  readonly image: CodeImageArgs;
 }
 
 /**
@@ -38,7 +39,7 @@ export class CodeLocation extends pulumi.ComponentResource {
 
     const provider = new k8s.Provider(`${name}-k8s`, { context: settings.kubernetes.context }, { parent: this });
 
-    const image = pulumi.output(args.image);
+    const image = new CodeImage(`${name}-image`, args.image, { parent: this }).ref;
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,
       {

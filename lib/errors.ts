@@ -8,6 +8,9 @@ export class UserError extends Error {
   constructor(problems: string | readonly string[]) {
     const list = typeof problems === "string" ? [problems] : [...problems];
     super(list.join("\n"));
+    // Set again: in a dynamic provider, Pulumi's closure serializer turns super() into Error.call(),
+    // which leaves `message` unset.
+    this.message = list.join("\n");
     this.name = "UserError";
     this.problems = list;
   }

@@ -1,9 +1,14 @@
 import type { DeploymentNames } from "./names";
+import { imageRepository, parseRegistryAddress } from "./registry/address";
 import type { Settings } from "./settings/schema";
 
-/** `<registry>/<image_prefix>/<deployment name>`; the registry's http(s):// never appears in image names. */
-export function imageRepository(settings: Settings, names: DeploymentNames): string {
-  const registry = settings.docker.container_registry.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+/** `[<image_prefix>/]<deployment name>`: the repository below the registry address. */
+export function imageRepositoryPath(settings: Settings, names: DeploymentNames): string {
   const prefix = settings.docker.image_prefix.replace(/^\/+|\/+$/g, "");
-  return [registry, prefix, names.deploymentName].filter((part) => part !== "").join("/");
+  return prefix === "" ? names.deploymentName : `${prefix}/${names.deploymentName}`;
+}
+
+/** `<registry>/<image_prefix>/<deployment name>`; the registry's http(s):// never appears in image names. */
+export function imageName(settings: Settings, names: DeploymentNames): string {
+  return imageRepository(parseRegistryAddress(settings.docker.container_registry), imageRepositoryPath(settings, names));
 }

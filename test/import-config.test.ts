@@ -56,6 +56,7 @@ describe("import-config", () => {
         use_az_login: true,
         container_registry_chart_path: "helm/dagster/dagster-user-deployments",
         build_format: "OCI",
+        platform: "linux/amd64",
       },
       helm: { disable_openapi_validation: false, skip_schema_validation: true, create_new_namespace: true },
       kubernetes: {

@@ -92,7 +92,7 @@ describe("next-tag", { timeout: 30_000 }, () => {
   });
 
   it("runs as a program whose stdout is only the tag (npm run -s next-tag)", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/bin/next-tag.ts", ...common(), "--repository", "team/app", "--dagster-version", "1.11.16"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "next-tag", ...common(), "--repository", "team/app", "--dagster-version", "1.11.16"], {
       cwd: `${__dirname}/..`,
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
+import { EXISTING_IMAGE_TYPE } from "../components/existingImage";
 import { compileValuesSchema } from "../lib/chartSchema";
 import { readStackFiles } from "../lib/stackFiles";
 import { readSharedChartFile, REPO_ROOT } from "./support/repo";
 
-// The real index.ts, under Pulumi's mocks, with the repository's dev stack config.
+// The real index.ts, under Pulumi's mocks, with the repository's dev stack config, deploying an
+// existing image (docker.image_tag) from a registry with a user and password.
+const DIGEST = `sha256:${"ab".repeat(32)}`;
 let run: MockRun;
 before(async () => {
   for (const name of ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "SYSTEM_PULLREQUEST_SOURCEBRANCH", "BUILD_SOURCEBRANCHNAME", "BITBUCKET_BRANCH"]) {
@@ -18,7 +21,21 @@ before(async () => {
     ...JSON.parse(files.config["dagster-code-locations:docker"] ?? "{}"),
     image_tag: "1.11.16-7",
   });
-  run = await runProgramUnderMocks({ ...files, stack: "dev.feature-x", cwd: REPO_ROOT, load: () => require("../index") });
+  files.config["dagster-code-locations:docker"] = JSON.stringify({
+    ...JSON.parse(files.config["dagster-code-locations:docker"] ?? "{}"),
+    use_az_login: false,
+    username: "deployer",
+  });
+  files.config["dagster-code-locations:registry_password"] = "hunter2-registry";
+  run = await runProgramUnderMocks({
+    ...files,
+    secretKeys: ["dagster-code-locations:registry_password"],
+    stack: "dev.feature-x",
+    cwd: REPO_ROOT,
+    load: () => require("../index"),
+    // What the registry would answer for the existing tag.
+    computed: { [EXISTING_IMAGE_TYPE]: () => ({ digest: DIGEST }) },
+  });
 });
 
 function only(type: string): RecordedResource {
@@ -36,13 +53,22 @@ describe("the program (index.ts under mocks)", () => {
     assert.match(release.urn ?? "", /dagster-code-locations:index:CodeLocation\$kubernetes:helm\.sh\/v3:Release::code-location-release$/);
   });
 
+  it("pins the existing tag by its digest, looked up with secret credentials, and builds nothing", () => {
+    const existing = only(EXISTING_IMAGE_TYPE);
+    assert.equal(existing.inputs.tag, "1.11.16-7");
+    assert.equal(existing.inputs.repository, "example/example--feature-x");
+    assert.deepEqual(existing.secretPaths, ["login"]);
+    assert.equal(run.resources.filter((r) => r.type === "docker-build:index:Image").length, 0);
+    assert.ok(!JSON.stringify(run.outputs).includes("hunter2-registry"));
+  });
+
   it("holds exactly this one deployment, with the configured image", () => {
     const values = only("kubernetes:helm.sh/v3:Release").inputs.values as { deployments: { name: string; image: unknown }[] };
     assert.equal(values.deployments.length, 1);
     assert.equal(values.deployments[0]?.name, "example--feature-x");
     assert.deepEqual(values.deployments[0]?.image, {
       repository: "dagster-uc.dev.acr.io/example/example--feature-x",
-      tag: "1.11.16-7",
+      tag: `1.11.16-7@${DIGEST}`,
       pullPolicy: "IfNotPresent",
     });
   });
@@ -77,7 +103,8 @@ describe("the program (index.ts under mocks)", () => {
     assert.deepEqual(run.outputs, {
       deploymentName: "example--feature-x",
       locationName: "example:feature-x",
-      image: "dagster-uc.dev.acr.io/example/example--feature-x:1.11.16-7",
+      image: `dagster-uc.dev.acr.io/example/example--feature-x:1.11.16-7@${DIGEST}`,
+      branch: "feature-x",
       releaseName: "example--feature-x",
       namespace: "dagster",
       locationUrl: "http://dagster.dev/locations/example:feature-x/assets",

@@ -34,7 +34,7 @@ describe("loading through Pulumi's own program runner", () => {
     assert.ok(types.includes("pulumi:pulumi:Stack"), types.join(", "));
     assert.ok(types.includes("kubernetes:helm.sh/v3:Release"), types.join(", "));
     assert.equal(outputs.deploymentName, "example--loader-check");
-    assert.equal(outputs.image, "dagster-uc.dev.acr.io/example/example--loader-check:1.11.16-1");
+    assert.equal(outputs.image, `dagster-uc.dev.acr.io/example/example--loader-check:1.11.16-1@sha256:${"0".repeat(64)}`);
   });
 
   it("reports a configuration mistake as its message alone, without a stack trace", () => {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
 import { compileValuesSchema } from "../lib/chartSchema";
@@ -37,7 +39,9 @@ describe("render", () => {
       assert.equal(doc.stack, stack);
       assert.equal(doc.environment, stack);
       assert.deepEqual(doc.deployment, { name: "example--feat-login", locationName: "example:feat-login", branch: "feat/login" });
-      assert.deepEqual(doc.image, { repository: `dagster-uc.${stack}.acr.io/example/example--feat-login`, tag });
+      // An existing tag (docker.image_tag): nothing built, the digest known only to a real run.
+      assert.deepEqual(doc.image, { repository: `dagster-uc.${stack}.acr.io/example/example--feat-login`, tag, digest: "sha256:<digest>", built: false });
+      assert.equal(doc.release.values.deployments[0].image.tag, `${tag}@sha256:<digest>`);
       assert.equal(doc.release.name, "example--feat-login");
       assert.equal(doc.release.chart, `oci://dagster-uc.${stack}.acr.io/helm/dagster/dagster-user-deployments`);
       assert.equal(doc.release.version, null);
@@ -154,5 +158,55 @@ describe("names", () => {
     assert.equal(result.code, 1);
     assert.equal(result.stdout.trim().split("\n").length, 1);
     assert.match(result.stderr, /branch "\/\/\/" has no letters or digits/);
+  });
+});
+
+describe("render, building the image", () => {
+  /** The repository's dev stack as is: no image_tag, so the program builds. */
+  function buildProject() {
+    const copy = projectCopy();
+    cleanups.push(copy.cleanup);
+    return copy.dir;
+  }
+  const render = (dir: string, env: NodeJS.ProcessEnv = {}) => renderJson(["--stack", "dev", "--branch", "main"], dir, cleanEnv(env));
+
+  it("shows the image to build: repository, literal next version, source hash, build args, Dockerfile, context", () => {
+    const dir = buildProject();
+    const doc = render(dir, { FOO: "from-env" });
+    assert.equal(doc.image.repository, "dagster-uc.dev.acr.io/example/example--main");
+    assert.equal(doc.image.tag, "1.11.16-<n>");
+    assert.equal(doc.image.built, true);
+    assert.match(doc.image.sourceHash, /^sha256:[0-9a-f]{64}$/);
+    // The seed's FOO='string' comes after FOO and wins, as a later --env did.
+    assert.deepEqual(doc.image.buildArgs, { BRANCH_NAME: "main", FOO: "'string'" });
+    assert.equal(doc.image.context, dir);
+    assert.match(doc.image.dockerfile, /^# The example code location's image for the dev environment/);
+    assert.deepEqual(doc.image.platforms, ["linux/amd64"]);
+    assert.equal(doc.release.values.deployments[0].image.tag, "1.11.16-<n>@sha256:<digest>");
+  });
+
+  it("masks build args whose value comes from the environment", () => {
+    const dir = projectCopy({ "Pulumi.dev.yaml": [[["config", `${P}:docker`, "docker_env_vars"], ["API_TOKEN"]]] });
+    cleanups.push(dir.cleanup);
+    const result = runCli(["render", "--dir", dir.dir, "--stack", "dev", "--branch", "main"], { env: cleanEnv({ API_TOKEN: "very-secret-value" }) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).image.buildArgs.API_TOKEN, "[secret]");
+    assert.ok(!result.stdout.includes("very-secret-value"));
+  });
+
+  it("gives the same source hash twice over an unchanged tree, a new one when the context changes, not for ignored files", () => {
+    const dir = buildProject();
+    const first = render(dir).image.sourceHash;
+    assert.equal(render(dir).image.sourceHash, first);
+
+    writeFileSync(path.join(dir, "notes-ignored-by-dockerignore.txt"), "not sent to the builder\n");
+    assert.equal(render(dir).image.sourceHash, first);
+
+    appendFileSync(path.join(dir, "example/repo.py"), "\n# a change inside the context\n");
+    const changed = render(dir).image.sourceHash;
+    assert.notEqual(changed, first);
+
+    writeFileSync(path.join(dir, "docker/dev.Dockerfile"), `${readFileSync(path.join(dir, "docker/dev.Dockerfile"), "utf8")}RUN true\n`);
+    assert.notEqual(render(dir).image.sourceHash, changed);
   });
 });

@@ -1,18 +1,28 @@
 import * as path from "node:path";
+import { EXISTING_IMAGE_TYPE } from "../../components/existingImage";
+import { IMAGE_VERSION_TYPE } from "../../components/imageVersion";
 import { currentGitBranch } from "../../lib/branch";
 import { planDeployment } from "../../lib/deployment";
 import { UserError } from "../../lib/errors";
+import { buildPlan } from "../../lib/imageBuild";
+import { RegistryClient } from "../../lib/registry/client";
 import { readStackFiles, SECRET_PLACEHOLDER } from "../../lib/stackFiles";
+import { nextVersion } from "../../lib/versions";
 import { parseCommandArgs } from "../args";
 import type { Command } from "../io";
 import { runProgramUnderMocks, type RecordedResource } from "../programUnderMocks";
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+const BUILD_TYPE = "docker-build:index:Image";
+const AZURE_TOKEN_CALL = "azure-native:authorization:getClientToken";
+/** What only a real run knows, shown as such. */
+const UNKNOWN_DIGEST = "sha256:<digest>";
 
 /**
- * `render --stack STACK [--dir DIR] [--branch NAME] [--suffix S]`: runs the real program under
- * Pulumi's mocks with the stack's config from DIR and prints, as one JSON document, exactly what
- * `pulumi up` would deploy. Contacts nothing.
+ * `render --stack STACK [--dir DIR] [--branch NAME] [--suffix S] [--resolve-tag]`: runs the real
+ * program under Pulumi's mocks with the stack's config from DIR and prints, as one JSON document,
+ * what `pulumi up` would deploy. Contacts nothing, unless --resolve-tag asks the registry for the
+ * next version (with REGISTRY_USERNAME and REGISTRY_PASSWORD from the environment, if set).
  */
 export const render: Command = async (args, io) => {
   const { values } = parseCommandArgs("render", args, {
@@ -20,6 +30,7 @@ export const render: Command = async (args, io) => {
     stack: { type: "string" },
     branch: { type: "string" },
     suffix: { type: "string" },
+    "resolve-tag": { type: "boolean" },
   });
   if (!values.stack) throw new UserError("render: --stack STACK is required (for example --stack dev)");
   const stack = values.stack;
@@ -28,14 +39,10 @@ export const render: Command = async (args, io) => {
   if (values.branch !== undefined) files.config[`${files.project}:branch`] = values.branch;
   if (values.suffix !== undefined) files.config[`${files.project}:deployment_name_suffix`] = values.suffix;
 
-  const plan = planDeployment({
-    project: files.project,
-    stack,
-    config: files.config,
-    env: io.env,
-    cwd: dir,
-    gitBranch: currentGitBranch,
-  });
+  const plan = planDeployment({ project: files.project, stack, config: files.config, env: io.env, cwd: dir, gitBranch: currentGitBranch });
+  const build = plan.settings.docker.image_tag ? undefined : buildPlan(plan.settings, plan.names, plan.repositoryRoot, io.env);
+  const resolveTag = values["resolve-tag"] === true;
+
   const run = await runProgramUnderMocks({
     project: files.project,
     stack,
@@ -43,15 +50,24 @@ export const render: Command = async (args, io) => {
     secretKeys: files.secretKeys,
     cwd: dir,
     load: () => require("../../index"),
+    computed: {
+      [IMAGE_VERSION_TYPE]: async (inputs) => ({
+        tag: resolveTag ? await registryNextTag(inputs, io.env) : `${String(inputs.dagsterVersion)}-<n>`,
+      }),
+      [EXISTING_IMAGE_TYPE]: () => ({ digest: UNKNOWN_DIGEST }),
+      [BUILD_TYPE]: () => ({ digest: UNKNOWN_DIGEST }),
+    },
+    calls: { [AZURE_TOKEN_CALL]: () => ({ token: SECRET_PLACEHOLDER }) },
   });
 
   const release = findOne(run.resources, RELEASE_TYPE);
   const repositoryOpts = release.inputs.repositoryOpts as { repo?: string } | undefined;
+  const secretArgs = new Set(Object.entries(build?.buildArgs ?? {}).filter(([, arg]) => arg.secret).map(([key]) => key));
   const document = {
     stack,
     environment: plan.settings.environment,
     deployment: { name: plan.names.deploymentName, locationName: plan.names.locationName, branch: plan.branch.branch },
-    image: imageOf(release),
+    image: imageSection(run.resources, secretArgs),
     release: {
       name: release.inputs.name,
       namespace: release.inputs.namespace,
@@ -62,7 +78,7 @@ export const render: Command = async (args, io) => {
       values: release.inputs.values,
     },
     outputs: run.outputs,
-    config: maskSecretKeys(plan.settings, files.secretKeys.map((key) => key.slice(files.project.length + 1))),
+    config: maskSecretKeys(plan.settings, [...files.secretKeys.map((key) => key.slice(files.project.length + 1)), "registry_password"]),
   };
   io.stdout(`${JSON.stringify(document, null, 2)}\n`);
   return 0;
@@ -74,16 +90,45 @@ function findOne(resources: readonly RecordedResource[], type: string): Recorded
   return found[0] as RecordedResource;
 }
 
-function imageOf(release: RecordedResource): { repository: string; tag: string } {
-  const values = release.inputs.values as { deployments?: { image?: { repository: string; tag: string } }[] };
+/** The image as the release gets it, and how it is built; secret build args masked. */
+function imageSection(resources: readonly RecordedResource[], secretArgs: ReadonlySet<string>) {
+  const values = findOne(resources, RELEASE_TYPE).inputs.values as { deployments?: { image?: { repository: string; tag: string } }[] };
   const image = values.deployments?.[0]?.image;
   if (!image) throw new Error("the release holds no deployment image");
-  return { repository: image.repository, tag: image.tag };
+  const [tag = image.tag, digest] = image.tag.split("@");
+  const version = resources.find((r) => r.type === IMAGE_VERSION_TYPE);
+  const built = resources.find((r) => r.type === BUILD_TYPE);
+  if (!version || !built) return { repository: image.repository, tag, digest: digest ?? null, built: false };
+  const dockerfile = built.inputs.dockerfile as { location?: string; inline?: string };
+  const buildArgs = Object.fromEntries(
+    Object.entries((built.inputs.buildArgs ?? {}) as Record<string, string>).map(([key, value]) => [key, secretArgs.has(key) ? SECRET_PLACEHOLDER : value]),
+  );
+  return {
+    repository: image.repository,
+    tag,
+    digest: digest ?? null,
+    built: true,
+    sourceHash: version.inputs.sourceHash,
+    buildArgs,
+    dockerfile: dockerfile.location ?? dockerfile.inline,
+    context: (built.inputs.context as { location?: string }).location,
+    platforms: built.inputs.platforms,
+  };
+}
+
+async function registryNextTag(inputs: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<string> {
+  const username = env.REGISTRY_USERNAME;
+  const password = env.REGISTRY_PASSWORD;
+  const client = new RegistryClient({
+    registry: String(inputs.registry),
+    credentials: username && password ? { kind: "basic", username, password } : { kind: "anonymous" },
+  });
+  return nextVersion(await client.listTags(String(inputs.repository)), String(inputs.dagsterVersion));
 }
 
 /** Top-level settings that came from `secure:` config are shown as "[secret]". */
 function maskSecretKeys<T extends object>(settings: T, secretKeys: readonly string[]): T {
   const copy = { ...settings } as Record<string, unknown>;
-  for (const key of secretKeys) if (key in copy) copy[key] = SECRET_PLACEHOLDER;
+  for (const key of secretKeys) if (key in copy && copy[key] !== undefined) copy[key] = SECRET_PLACEHOLDER;
   return copy as T;
 }

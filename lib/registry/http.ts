@@ -72,6 +72,8 @@ export class TransportError extends Error {
     readonly url: string,
   ) {
     super(`${kind} (${code}) after ${attempts} attempt(s): ${url}`);
+    // Set again for dynamic providers, whose serialized super() leaves it unset (see UserError).
+    this.message = `${kind} (${code}) after ${attempts} attempt(s): ${url}`;
     this.name = "TransportError";
   }
 }

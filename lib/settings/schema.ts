@@ -77,6 +77,9 @@ const docker = z.strictObject({
   container_registry_chart_path: checked(isRepositoryPath, "a repository path such as helm/dagster-user-deployments").optional(),
   build_format: z.enum(["OCI", "docker"], { error: (issue) => `expected "OCI" or "docker", got ${show(issue.input)}` }).default("OCI"),
   image_tag: checked((v) => TAG.test(v), "an image tag such as 1.11.16-3").optional(),
+  platform: checked((v) => /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v), "a platform such as linux/amd64").default("linux/amd64"),
+  /** User for registries outside Azure; the password is the secret config key `registry_password`. */
+  username: text.optional(),
 });
 
 const helm = z.strictObject({
@@ -122,6 +125,7 @@ export const settingsSchema = z.strictObject({
   use_latest_chart_version: flag.default(false),
   branch: text.optional(),
   deployment_name_suffix: text.default(""),
+  registry_password: text.optional(),
   docker,
   helm: helm.prefault({}),
   kubernetes,

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
@@ -26,14 +26,16 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /**
- * A scratch copy of the project's config files (Pulumi.yaml, stack files, pyproject.toml), with
+ * A scratch copy of the project's config files and example build context, with
  * `edits` applied as `file → [[path...], value]` pairs (value undefined deletes the key).
  */
 export function projectCopy(edits: Record<string, [readonly (string | number)[], unknown][]> = {}): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), "dcl-project-"));
-  for (const name of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.acc.yaml", "pyproject.toml"]) {
+  for (const name of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.acc.yaml", "pyproject.toml", ".dockerignore"]) {
     copyFileSync(path.join(REPO_ROOT, name), path.join(dir, name));
   }
+  // The example code location and its Dockerfiles: the build context of the copy.
+  for (const name of ["docker", "example"]) cpSync(path.join(REPO_ROOT, name), path.join(dir, name), { recursive: true });
   for (const [name, changes] of Object.entries(edits)) {
     const file = path.join(dir, name);
     const doc = parseDocument(existsSync(file) ? readFileSync(file, "utf8") : "");

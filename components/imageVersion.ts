@@ -1,0 +1,73 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RegistryClient } from "../lib/registry/client";
+import { clientCredentials, type RegistryLogin } from "../lib/registryLogin";
+import { nextVersion } from "../lib/versions";
+
+export interface ImageVersionArgs {
+  /** `host[:port][/path]` of the registry (http:// allowed for local registries). */
+  readonly registry: pulumi.Input<string>;
+  /** Repository below the registry address, for example `example/example--main`. */
+  readonly repository: pulumi.Input<string>;
+  readonly dagsterVersion: pulumi.Input<string>;
+  /** Hash of everything that goes into the image: a new one allocates a new version. */
+  readonly sourceHash: pulumi.Input<string>;
+  /** How to read the registry's tags; kept out of the diff, so a fresh token changes nothing. */
+  readonly login: pulumi.Input<RegistryLogin>;
+}
+
+interface VersionInputs {
+  registry: string;
+  repository: string;
+  dagsterVersion: string;
+  sourceHash: string;
+  login: RegistryLogin;
+}
+
+interface VersionOutputs extends VersionInputs {
+  /** `<dagster_version>-<n>`, one past the largest such tag in the repository when allocated. */
+  tag: string;
+}
+
+/** Changing any of these allocates a new version; credentials do not. */
+const IDENTITY: readonly (keyof VersionInputs)[] = ["registry", "repository", "dagsterVersion", "sourceHash"];
+
+/**
+ * Allocates the image version once, on create, and keeps it in state: an unchanged source keeps
+ * its tag (no build, no push, no rollout), a changed one replaces this resource with a new tag.
+ * Tags are never reused: the new one is past every `<dagster_version>-<n>` in the registry.
+ */
+export const imageVersionProvider: pulumi.dynamic.ResourceProvider<VersionInputs, VersionOutputs> = {
+  async create(inputs) {
+    const client = new RegistryClient({ registry: inputs.registry, credentials: clientCredentials(inputs.login) });
+    const tags = await client.listTags(inputs.repository);
+    const tag = nextVersion(tags, inputs.dagsterVersion);
+    return { id: `${client.imageRepository(inputs.repository)}:${tag}`, outs: { ...inputs, tag } };
+  },
+
+  async diff(_id, olds, news) {
+    const replaces = IDENTITY.filter((key) => olds[key] !== news[key]);
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+  },
+
+  async update(_id, olds, news) {
+    // Only the login can change without a replacement: keep the tag.
+    return { outs: { ...news, tag: olds.tag } };
+  },
+
+  async delete() {
+    // Pushed tags stay: a running job may still use the image. Registry retention policies prune them.
+  },
+};
+
+/** The type token Pulumi gives this dynamic resource. */
+export const IMAGE_VERSION_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:ImageVersion";
+
+export class ImageVersion extends pulumi.dynamic.Resource {
+  /** The allocated tag, `<dagster_version>-<n>`. */
+  public declare readonly tag: pulumi.Output<string>;
+  public declare readonly sourceHash: pulumi.Output<string>;
+
+  constructor(name: string, args: ImageVersionArgs, opts?: pulumi.CustomResourceOptions) {
+    super(imageVersionProvider, name, { ...args, tag: undefined }, { ...opts, additionalSecretOutputs: ["login"] }, "dagster-code-locations", "ImageVersion");
+  }
+}

@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RegistryClient } from "../lib/registry/client";
+import { clientCredentials, type RegistryLogin } from "../lib/registryLogin";
+import type { Settings } from "../lib/settings/schema";
+
+export interface RegistryAuth {
+  /** How to read tags and manifests (secret). */
+  readonly login: pulumi.Output<RegistryLogin>;
+  /** What BuildKit pushes with (secret); undefined for an anonymous registry, and during a preview. */
+  readonly push: pulumi.Output<{ username: string; password: string } | undefined>;
+}
+
+/**
+ * Registry credentials, secret from the start: Azure login through the current identity's AAD
+ * token (what `az acr login --expose-token` does, without the az CLI), or `docker.username` with
+ * the secret `registry_password`, or none.
+ */
+export function registryAuth(settings: Settings): RegistryAuth {
+  const docker = settings.docker;
+  let login: pulumi.Output<RegistryLogin>;
+  if (docker.use_az_login) {
+    login = pulumi.secret(azureAccessToken().apply((accessToken): RegistryLogin => ({ kind: "azure", accessToken })));
+  } else if (docker.username !== undefined && settings.registry_password !== undefined) {
+    login = pulumi.secret<RegistryLogin>({ kind: "basic", username: docker.username, password: settings.registry_password });
+  } else {
+    login = pulumi.output<RegistryLogin>({ kind: "anonymous" });
+  }
+
+  const push = login.apply(async (value) => {
+    if (value.kind === "anonymous") return undefined;
+    if (value.kind === "basic") return { username: value.username, password: value.password };
+    // The ACR exchange happens only when something may be pushed; a preview builds nothing.
+    if (pulumi.runtime.isDryRun()) return undefined;
+    return new RegistryClient({ registry: docker.container_registry, credentials: clientCredentials(value) }).dockerLoginCredentials();
+  });
+  return { login, push: pulumi.secret(push) };
+}
+
+function azureAccessToken(): pulumi.Output<string> {
+  // Loaded only with Azure login on: the SDK costs start-up time and memory that others need not pay.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { getClientTokenOutput } = require("@pulumi/azure-native/authorization/getClientToken") as typeof import("@pulumi/azure-native/authorization/getClientToken");
+  return getClientTokenOutput().token;
+}

@@ -1,0 +1,17 @@
+import type { Credentials } from "./registry/auth";
+
+/**
+ * Registry credentials in a form that can travel as (secret) resource inputs: Azure's AAD token is
+ * a value here, where the registry client takes a function.
+ */
+export type RegistryLogin =
+  | { readonly kind: "anonymous" }
+  | { readonly kind: "basic"; readonly username: string; readonly password: string }
+  | { readonly kind: "azure"; readonly accessToken: string };
+
+export function clientCredentials(login: RegistryLogin | undefined): Credentials {
+  if (login === undefined || login.kind === "anonymous") return { kind: "anonymous" };
+  if (login.kind === "basic") return login;
+  const token = login.accessToken;
+  return { kind: "azure", getAccessToken: async () => token };
+}

@@ -1,0 +1,87 @@
+// The dynamic providers behind ImageVersion and ExistingImage, serialized the way Pulumi stores them
+// and loaded the way its dynamic-provider host does (require-from-string), then run against a
+// real registry (Debian's docker-registry on 127.0.0.1).
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { existingImageProvider } from "../components/existingImage";
+import { imageVersionProvider } from "../components/imageVersion";
+import { registrySkipReason, seedTags, startRegistry, type LocalRegistry } from "./support/docker-registry";
+
+const skip = registrySkipReason();
+
+/** What the dynamic-provider host gets: the provider as serialized text, loaded fresh. */
+async function asHostLoadsIt(provider: pulumi.dynamic.ResourceProvider): Promise<Required<Pick<pulumi.dynamic.ResourceProvider, "create" | "diff">> & pulumi.dynamic.ResourceProvider> {
+  const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+  // require-from-string is what @pulumi/pulumi's cmd/dynamic-provider uses to load it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const requireFromString = require("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
+  return requireFromString(serialized.text).handler() as Required<Pick<pulumi.dynamic.ResourceProvider, "create" | "diff">> & pulumi.dynamic.ResourceProvider;
+}
+
+const ALICE = { kind: "basic", username: "alice", password: "wonderland-pass" } as const;
+
+describe("image providers against a real registry (basic auth)", { skip, timeout: 120_000 }, () => {
+  let registry: LocalRegistry;
+  before(async () => {
+    registry = await startRegistry({ auth: { username: ALICE.username, password: ALICE.password } });
+    await seedTags(registry, "example/example--main", ["1.11.16-1", "1.11.16-2", "1.11.16-7", "latest", "1.11.16-9-rc", "1.11.15-40"]);
+  });
+  after(async () => registry?.stop());
+
+  const inputs = () => ({
+    registry: registry.registry,
+    repository: "example/example--main",
+    dagsterVersion: "1.11.16",
+    sourceHash: "sha256:aaa",
+    login: ALICE,
+  });
+
+  it("allocates one past the largest <dagster_version>-<n> on create", async () => {
+    const provider = await asHostLoadsIt(imageVersionProvider);
+    const created = await provider.create(inputs());
+    assert.equal(created.outs.tag, "1.11.16-8");
+    assert.equal(created.id, `${registry.registry.replace(/^https?:\/\//, "")}/example/example--main:1.11.16-8`);
+  });
+
+  it("starts at <dagster_version>-0 in a repository with no tags yet", async () => {
+    const provider = await asHostLoadsIt(imageVersionProvider);
+    const created = await provider.create({ ...inputs(), repository: "example/example--new-branch" });
+    assert.equal(created.outs.tag, "1.11.16-0");
+  });
+
+  it("keeps the version while the source is unchanged, even with fresh credentials", async () => {
+    const provider = await asHostLoadsIt(imageVersionProvider);
+    const olds = { ...inputs(), tag: "1.11.16-8" };
+    assert.deepEqual(await provider.diff("id", olds, inputs()), { changes: false, replaces: [], deleteBeforeReplace: false });
+    const refreshed = { ...inputs(), login: { ...ALICE, password: "rotated" } };
+    assert.equal((await provider.diff("id", olds, refreshed)).changes, false);
+  });
+
+  it("asks for a new version when the source hash or the Dagster version changes", async () => {
+    const provider = await asHostLoadsIt(imageVersionProvider);
+    const olds = { ...inputs(), tag: "1.11.16-8" };
+    assert.deepEqual((await provider.diff("id", olds, { ...inputs(), sourceHash: "sha256:bbb" })).replaces, ["sourceHash"]);
+    assert.deepEqual((await provider.diff("id", olds, { ...inputs(), dagsterVersion: "1.12.0" })).replaces, ["dagsterVersion"]);
+  });
+
+  it("fails with a clear message on a wrong password, without the password in it", async () => {
+    const provider = await asHostLoadsIt(imageVersionProvider);
+    await assert.rejects(provider.create({ ...inputs(), login: { ...ALICE, password: "wrong-password-123" } }), (err: Error) => {
+      assert.match(err.message, /401|UNAUTHORIZED|unauthorized/i);
+      assert.match(err.message, /alice/);
+      assert.doesNotMatch(err.message, /wrong-password-123/);
+      return true;
+    });
+  });
+
+  it("pins an existing tag to its digest, and names a missing one", async () => {
+    const provider = await asHostLoadsIt(existingImageProvider);
+    const found = await provider.create({ registry: registry.registry, repository: "example/example--main", tag: "1.11.16-2", login: ALICE });
+    assert.match(String(found.outs.digest), /^sha256:[0-9a-f]{64}$/);
+    await assert.rejects(provider.create({ registry: registry.registry, repository: "example/example--main", tag: "1.11.16-99", login: ALICE }), (err: Error) => {
+      assert.match(err.message, /^docker\.image_tag: 127\.0\.0\.1:\d+\/example\/example--main:1\.11\.16-99 does not exist; push that tag first/);
+      return true;
+    });
+  });
+});
