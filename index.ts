@@ -42,6 +42,7 @@ const location = new CodeLocation("code-location", {
   settings,
   names,
   chart: deployment.chart,
+  owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
   image: {
     registry: settings.docker.container_registry,
     imageName: imageName(settings, names),

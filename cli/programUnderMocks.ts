@@ -51,7 +51,8 @@ export async function runProgramUnderMocks(options: MockRunOptions): Promise<Moc
   await pulumi.runtime.setMocks(
     {
       newResource: async (args) => {
-        const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+        // A dynamic resource's serialized provider is Pulumi's business, not an input worth showing.
+        const { __provider: _provider, ...inputs } = unwrapSecrets(args.inputs) as Record<string, unknown>;
         resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, secretPaths: secretPaths.get(args.name) ?? [] });
         const computed = (await options.computed?.[args.type]?.(inputs)) ?? {};
         return { id: `${args.name}-id`, state: { ...inputs, ...computed } };
@@ -78,6 +79,8 @@ export async function runProgramUnderMocks(options: MockRunOptions): Promise<Moc
   }
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program as Record<string, unknown>)) outputs[key] = await settle(value);
+  // Resources that wait on others (dependsOn) register after the exports settle: wait for every RPC.
+  await pulumi.runtime.disconnect();
   attachUrns(resources);
   return { resources, outputs };
 }

@@ -1,10 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartValues } from "../lib/chartValues";
+import { chartValues, CODE_SERVER_PORT } from "../lib/chartValues";
 import type { ChartSource } from "../lib/chartSource";
 import type { DeploymentNames } from "../lib/names";
 import type { Settings } from "../lib/settings/schema";
 import { CodeImage, type CodeImageArgs } from "./codeImage";
+import { DagsterVersionCheck } from "./dagsterVersionCheck";
+import { WorkspaceEntry } from "./workspaceEntry";
 
 export interface CodeLocationArgs {
   /** The stack's resolved settings. */
@@ -15,6 +17,8 @@ export interface CodeLocationArgs {
   readonly chart: ChartSource;
   /** The image the code server runs: built here, or an existing tag. */
   readonly image: CodeImageArgs;
+  /** `<project>/<stack>`, recorded as the owner of this location's workspace entry. */
+  readonly owner: string;
 }
 
 /**
@@ -31,15 +35,30 @@ export class CodeLocation extends pulumi.ComponentResource {
   /** The image reference the code server runs, `repository:tag`. */
   public readonly image: pulumi.Output<string>;
   public readonly release: k8s.helm.v3.Release;
+  public readonly workspaceEntry: WorkspaceEntry;
 
   constructor(name: string, args: CodeLocationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dagster-code-locations:index:CodeLocation", name, {}, opts);
     const { settings, names, chart } = args;
     const namespace = settings.kubernetes.namespace;
 
-    const provider = new k8s.Provider(`${name}-k8s`, { context: settings.kubernetes.context }, { parent: this });
+    const instance = settings.instance;
+    const context = settings.kubernetes.context;
+    const provider = new k8s.Provider(`${name}-k8s`, { context }, { parent: this });
 
-    const image = new CodeImage(`${name}-image`, args.image, { parent: this }).ref;
+    // Nothing is built or deployed for a Dagster version the instance does not run.
+    const preflight = instance.check_dagster_version
+      ? [
+          new DagsterVersionCheck(
+            `${name}-dagster-version`,
+            { context, namespace, daemonDeployment: instance.daemon_deployment, dagsterVersion: settings.dagster_version },
+            { parent: this },
+          ),
+        ]
+      : [];
+    preflight.forEach((check) => warnEach(check.warnings, check));
+
+    const image = new CodeImage(`${name}-image`, args.image, { parent: this, dependsOn: preflight }).ref;
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,
       {
@@ -57,8 +76,24 @@ export class CodeLocation extends pulumi.ComponentResource {
         cleanupOnFail: true,
         maxHistory: 10,
       },
-      { parent: this, provider },
+      { parent: this, provider, dependsOn: preflight },
     );
+
+    // Registered once the code server is up, so Dagster never lists a location it cannot reach.
+    this.workspaceEntry = new WorkspaceEntry(
+      `${name}-workspace-entry`,
+      {
+        context,
+        namespace,
+        configMapName: instance.workspace_yaml_configmap_name,
+        entry: { locationName: names.locationName, host: names.deploymentName, port: CODE_SERVER_PORT },
+        owner: args.owner,
+        adoptUnowned: instance.adopt_unowned_entry,
+        restart: { webserver: instance.webserver_deployment, daemon: instance.daemon_deployment },
+      },
+      { parent: this, dependsOn: [this.release] },
+    );
+    warnEach(this.workspaceEntry.warnings, this.workspaceEntry);
 
     this.deploymentName = pulumi.output(names.deploymentName);
     this.locationName = pulumi.output(names.locationName);
@@ -73,4 +108,9 @@ export class CodeLocation extends pulumi.ComponentResource {
       image: this.image,
     });
   }
+}
+
+/** Surfaces what a dynamic resource found worth a warning (a missing daemon, an odd image tag). */
+function warnEach(warnings: pulumi.Output<string[]>, resource: pulumi.Resource): void {
+  warnings.apply((list) => (list ?? []).forEach((warning) => pulumi.log.warn(warning, resource)));
 }

@@ -75,7 +75,13 @@ describe("import-config", () => {
         pod_labels: {},
         pull_policy: "IfNotPresent",
       },
-      instance: { workspace_yaml_configmap_name: "dagster-workspace-yaml" },
+      instance: {
+        workspace_yaml_configmap_name: "dagster-workspace-yaml",
+        webserver_deployment: "dagster-dagster-webserver",
+        daemon_deployment: "dagster-daemon",
+        check_dagster_version: true,
+        adopt_unowned_entry: false,
+      },
       chart: {},
     });
   });

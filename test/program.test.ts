@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
+import { DAGSTER_VERSION_CHECK_TYPE } from "../components/dagsterVersionCheck";
 import { EXISTING_IMAGE_TYPE } from "../components/existingImage";
+import { WORKSPACE_ENTRY_TYPE } from "../components/workspaceEntry";
 import { compileValuesSchema } from "../lib/chartSchema";
 import { readStackFiles } from "../lib/stackFiles";
 import { readSharedChartFile, REPO_ROOT } from "./support/repo";
@@ -92,6 +94,27 @@ describe("the program (index.ts under mocks)", () => {
     assert.equal(provider.inputs.context, "aks-dev");
     const release = only("kubernetes:helm.sh/v3:Release");
     assert.ok(release.provider?.startsWith(provider.urn ?? "missing"), `${release.provider} should be ${provider.urn}`);
+  });
+
+  it("checks the instance's Dagster version before anything is built or deployed", () => {
+    const check = only(DAGSTER_VERSION_CHECK_TYPE);
+    assert.deepEqual(check.inputs, { context: "aks-dev", namespace: "dagster", daemonDeployment: "dagster-daemon", dagsterVersion: "1.11.16" });
+    // Registered first: the engine runs resources that depend on it only after its check passed.
+    assert.ok(run.resources.indexOf(check) < run.resources.indexOf(only("kubernetes:helm.sh/v3:Release")));
+  });
+
+  it("registers the location in the instance's workspace, owned by this stack, after the release", () => {
+    const entry = only(WORKSPACE_ENTRY_TYPE);
+    assert.deepEqual(entry.inputs, {
+      context: "aks-dev",
+      namespace: "dagster",
+      configMapName: "dagster-workspace-yaml",
+      entry: { locationName: "example:feature-x", host: "example--feature-x", port: 3030 },
+      owner: "dagster-code-locations/dev.feature-x",
+      adoptUnowned: false,
+      restart: { webserver: "dagster-dagster-webserver", daemon: "dagster-daemon" },
+    });
+    assert.ok(run.resources.indexOf(entry) > run.resources.indexOf(only("kubernetes:helm.sh/v3:Release")));
   });
 
   it("generates values that Dagster's chart schema accepts", () => {

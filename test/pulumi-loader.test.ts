@@ -37,6 +37,17 @@ describe("loading through Pulumi's own program runner", () => {
     assert.equal(outputs.image, `dagster-uc.dev.acr.io/example/example--loader-check:1.11.16-1@sha256:${"0".repeat(64)}`);
   });
 
+  it("serializes every dynamic provider of a building stack under the real loader", () => {
+    const files = readStackFiles(REPO_ROOT, "dev");
+    const result = runProgram(files.project, { ...files.config, "dagster-code-locations:branch": "loader-build" });
+    assert.equal(result.status, 0, result.stderr);
+    const { types } = JSON.parse(result.stdout);
+    for (const type of ["ImageVersion", "DagsterVersionCheck", "WorkspaceEntry"]) {
+      assert.ok(types.includes(`pulumi-nodejs:dynamic/dagster-code-locations:${type}`), `${type} missing from ${types.join(", ")}`);
+    }
+    assert.ok(types.includes("docker-build:index:Image"));
+  });
+
   it("reports a configuration mistake as its message alone, without a stack trace", () => {
     const files = readStackFiles(REPO_ROOT, "dev");
     const result = runProgram(files.project, { ...files.config, "dagster-code-locations:verbose": "loud" });

@@ -48,6 +48,12 @@ describe("render", () => {
       assert.equal(doc.release.values.deployments[0].image.pullPolicy, pullPolicy);
       assert.deepEqual(validate(doc.release.values), []);
       assert.equal(doc.config.kubernetes.context, `aks-${stack}`);
+      assert.deepEqual(doc.workspace, {
+        configMap: "dagster-workspace-yaml",
+        namespace: "dagster",
+        entry: { grpc_server: { host: "example--feat-login", port: 3030, location_name: "example:feat-login" } },
+        owner: `dagster-code-locations/${stack}`,
+      });
       assert.equal(doc.config.helm.create_new_namespace, true);
     });
   }

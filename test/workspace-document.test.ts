@@ -188,7 +188,7 @@ describe("planRegister / planUnregister (pure)", () => {
   });
 
   it("adopts an unowned entry only when asked, without rewriting identical content", () => {
-    assert.throws(() => planRegister(ref, cm(), { entry, owner: "p/s", adoptUnowned: false }), userErrorMatching(/no stack owns it.*adoptUnowned: true/));
+    assert.throws(() => planRegister(ref, cm(), { entry, owner: "p/s", adoptUnowned: false }), userErrorMatching(/no stack owns it.*instance\.adopt_unowned_entry: true/));
     const plan = planRegister(ref, cm({ note: "x" }), { entry, owner: "p/s", adoptUnowned: true });
     assert.equal(plan.contentChanged, false);
     assert.equal(plan.next?.data?.["workspace.yaml"], chartWorkspace);

@@ -195,7 +195,7 @@ describe("register", T, () => {
     seed(chartWorkspace);
     instance();
     const alpha = { namespace: NS, entry: { locationName: "alpha", host: "alpha", port: 3030 }, owner: "team/alpha" };
-    await assert.rejects(registrar().register(alpha), userError(/"alpha" already exists but no stack owns it.*adoptUnowned: true/));
+    await assert.rejects(registrar().register(alpha), userError(/"alpha" already exists but no stack owns it.*instance\.adopt_unowned_entry: true/));
     assert.equal(configMapWrites().length, 0);
     const adopted = await registrar().register({ ...alpha, adoptUnowned: true });
     assert.deepEqual(adopted, { changed: false, restarted: [], warnings: [] });

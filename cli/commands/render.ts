@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { EXISTING_IMAGE_TYPE } from "../../components/existingImage";
 import { IMAGE_VERSION_TYPE } from "../../components/imageVersion";
+import { WORKSPACE_ENTRY_TYPE } from "../../components/workspaceEntry";
 import { currentGitBranch } from "../../lib/branch";
 import { planDeployment } from "../../lib/deployment";
 import { UserError } from "../../lib/errors";
@@ -77,6 +78,7 @@ export const render: Command = async (args, io) => {
       skipSchemaValidation: plan.chart.skipSchemaValidation,
       values: release.inputs.values,
     },
+    workspace: workspaceSection(findOne(run.resources, WORKSPACE_ENTRY_TYPE)),
     outputs: run.outputs,
     config: maskSecretKeys(plan.settings, [...files.secretKeys.map((key) => key.slice(files.project.length + 1)), "registry_password"]),
   };
@@ -113,6 +115,17 @@ function imageSection(resources: readonly RecordedResource[], secretArgs: Readon
     dockerfile: dockerfile.location ?? dockerfile.inline,
     context: (built.inputs.context as { location?: string }).location,
     platforms: built.inputs.platforms,
+  };
+}
+
+/** The entry this stack owns in the instance's workspace ConfigMap, as it would be written. */
+function workspaceSection(resource: RecordedResource) {
+  const entry = resource.inputs.entry as { locationName: string; host: string; port: number };
+  return {
+    configMap: resource.inputs.configMapName,
+    namespace: resource.inputs.namespace,
+    entry: { grpc_server: { host: entry.host, port: entry.port, location_name: entry.locationName } },
+    owner: resource.inputs.owner,
   };
 }
 

@@ -110,6 +110,12 @@ const kubernetes = z.strictObject({
 /** The existing Dagster instance this code location registers with. */
 const instance = z.strictObject({
   workspace_yaml_configmap_name: objectName.default("dagster-workspace-yaml"),
+  webserver_deployment: objectName.default("dagster-dagster-webserver"),
+  daemon_deployment: objectName.default("dagster-daemon"),
+  /** Refuse to deploy when the instance's daemon runs another Dagster version. */
+  check_dagster_version: flag.default(true),
+  /** Take over a workspace entry of the same name that no stack owns (hand-written, dagster-uc's). */
+  adopt_unowned_entry: flag.default(false),
 });
 
 export const settingsSchema = z.strictObject({

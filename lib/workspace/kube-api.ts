@@ -3,7 +3,8 @@
  * (missing object, 409) are return values; anything else is a one-line UserError (wrong context,
  * RBAC, unreachable cluster are all things the user fixes).
  */
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
+import { kubernetesClient } from "./client";
 import { UserError } from "../errors";
 
 /** "conflict": 409 (stale resourceVersion, or AlreadyExists on create). "gone": 404 on replace. */
@@ -20,10 +21,11 @@ export interface KubeApi {
 }
 
 export function makeKubeApi(kc: k8s.KubeConfig): KubeApi {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const client = kubernetesClient();
+  const core = kc.makeApiClient(client.CoreV1Api);
+  const apps = kc.makeApiClient(client.AppsV1Api);
   // The generated client defaults PATCH to JSON Patch; kubectl rollout restart sends a strategic merge.
-  const strategicMerge = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch);
+  const strategicMerge = client.setHeaderOptions("Content-Type", client.PatchStrategy.StrategicMergePatch);
   const cm = (namespace: string, name: string) => `configmap ${namespace}/${name}`;
   const deploy = (namespace: string, name: string) => `deployment ${namespace}/${name}`;
 

@@ -1,5 +1,6 @@
 /** Picks the kube context every workspace call goes through. */
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
+import { kubernetesClient } from "./client";
 import { UserError } from "../errors";
 
 /**
@@ -7,7 +8,7 @@ import { UserError } from "../errors";
  * locations ($KUBECONFIG, ~/.kube/config); `{ yaml }` takes a kubeconfig's text (tests use it).
  */
 export function loadKubeConfig(context: string, source: { path?: string; yaml?: string } = {}): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new (kubernetesClient().KubeConfig)();
   const origin = source.yaml !== undefined ? "the given kubeconfig" : source.path ?? "the default kubeconfig";
   try {
     if (source.yaml !== undefined) kc.loadFromString(source.yaml);

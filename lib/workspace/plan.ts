@@ -71,7 +71,7 @@ export function planRegister(
   }
   if (recorded === undefined && stored !== undefined && !request.adoptUnowned) {
     throw new UserError(
-      `${where}: code location "${entry.locationName}" already exists but no stack owns it (written by hand, by dagster-uc or by the Helm chart); remove it from ${WORKSPACE_KEY}, or set adoptUnowned: true to take it over`,
+      `${where}: code location "${entry.locationName}" already exists but no stack owns it (written by hand, by dagster-uc or by the Helm chart); remove it from ${WORKSPACE_KEY}, or set instance.adopt_unowned_entry: true in the stack config to take it over`,
     );
   }
 

@@ -13,7 +13,8 @@ pulumi.runtime.setMocks(
     newResource: (args) => {
       types.push(args.type);
       // What the registry would answer for an existing tag.
-      const computed = args.type.endsWith(":ExistingImage") ? { digest: `sha256:${"0".repeat(64)}` } : {};
+      const digest = `sha256:${"0".repeat(64)}`;
+      const computed = args.type.endsWith(":ExistingImage") || args.type === "docker-build:index:Image" ? { digest } : args.type.endsWith(":ImageVersion") ? { tag: "1.11.16-1" } : {};
       return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
     },
     call: (args) => {
