@@ -24,7 +24,8 @@ export type ContextEntry =
 // (no thread-pool round trip per call). We yield to the event loop every so often instead.
 const YIELD_EVERY = 2000;
 
-export async function walkContext(contextDir: string, matcher: Matcher): Promise<ContextEntry[]> {
+/** `skipDir` (relative): a directory left out regardless of the matcher. */
+export async function walkContext(contextDir: string, matcher: Matcher, skipDir?: string): Promise<ContextEntry[]> {
   const root = path.resolve(contextDir);
   const rootStat = fs.statSync(root, { throwIfNoEntry: false });
   if (!rootStat?.isDirectory()) throw new UserError(`build context ${contextDir} is not a directory`);
@@ -37,7 +38,7 @@ export async function walkContext(contextDir: string, matcher: Matcher): Promise
     for (const dirent of readDir(root, dirRel, matcher)) {
       const rel = dirRel === "" ? dirent.name : `${dirRel}/${dirent.name}`;
       if (dirent.isDirectory()) {
-        if (!matcher.canSkipDir(rel)) pending.push(rel); // (skippable implies ignored)
+        if (rel !== skipDir && !matcher.canSkipDir(rel)) pending.push(rel); // (skippable implies ignored)
         continue;
       }
       if (matcher.isIgnored(rel)) continue;

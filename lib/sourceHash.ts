@@ -63,9 +63,12 @@ export async function hashSource(input: SourceHashInput): Promise<SourceHash> {
 
   const scanStart = Date.now(); // before any stat: see RACY_WINDOW_MS
   const matcher = await loadDockerignore(contextDir, dockerfilePath);
-  const entries = sortByPath(await walkContext(contextDir, matcher));
+  const cacheDir = input.cacheDir === undefined ? undefined : path.resolve(input.cacheDir);
+  // Our own cache must not feed the hash (each write would change the next hash), even when it
+  // lies in the context (e.g. node_modules/.cache in a monorepo) and is not dockerignored.
+  const entries = sortByPath(await walkContext(contextDir, matcher, cacheDir && relativeInside(contextDir, cacheDir)));
 
-  const cacheFile = input.cacheDir === undefined ? undefined : cacheFilePath(path.resolve(input.cacheDir), contextDir);
+  const cacheFile = cacheDir === undefined ? undefined : cacheFilePath(cacheDir, contextDir);
   const cache = cacheFile === undefined ? emptyStatCache : await loadStatCache(cacheFile, contextDir);
   const hash = createHash("sha256").update(`${header(dockerfile, input)}\n`);
   const result = await hashEntries(hash, entries, contextDir, cache, scanStart - RACY_WINDOW_MS);
@@ -135,6 +138,12 @@ function header(dockerfile: Buffer, input: SourceHashInput): string {
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** `dir` relative to `root` (POSIX) if strictly inside it. */
+function relativeInside(root: string, dir: string): string | undefined {
+  const rel = path.relative(root, dir);
+  return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? undefined : rel.split(path.sep).join("/");
 }
 
 function sortByPath(entries: ContextEntry[]): ContextEntry[] {

@@ -198,11 +198,13 @@ async function hashAsNobody(ctx: string): Promise<string | undefined> {
 
 describe("stat cache", () => {
   let ctx: string;
+  let inner: string; // a context whose cache directory lies inside it, not dockerignored
   let cacheDir: string;
   const cached = (over: Partial<SourceHashInput> = {}) => hashSource({ ...defaults, contextDir: ctx, cacheDir, ...over });
 
   before(async () => {
     ctx = await context({ ...files, "big.bin": "x".repeat(3 << 20) });
+    inner = await context({ ...files, ".dockerignore": "" });
     cacheDir = path.join(base, "cache");
     // Only files whose ctime is older than the racy window are remembered.
     await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
@@ -268,6 +270,15 @@ describe("stat cache", () => {
       assert.equal(result.hash, reference);
       assert.equal(result.cachedFiles, 0, `variant ${variants.indexOf(variant)}`);
     }
+  });
+
+  test("a cache directory inside the context does not change the hash", async () => {
+    const reference = await hashOf(inner); // before any cache file exists
+    const innerCache = path.join(inner, "node_modules/.cache/dcl");
+    await hashSource({ ...defaults, contextDir: inner, cacheDir: innerCache }); // writes the cache
+    const second = await hashSource({ ...defaults, contextDir: inner, cacheDir: innerCache });
+    assert.equal(second.cachedFiles, second.files); // the cache was written, and used
+    assert.equal(second.hash, reference);
   });
 
   test("an unusable cache directory does not break hashing", async () => {
