@@ -14,9 +14,9 @@ export type ContextEntry =
       readonly rel: string; // relative POSIX path
       readonly size: number;
       readonly executable: boolean; // owner x bit, as git records it
-      /** size, mtime, ctime and inode: equal keys mean the content is very likely unchanged. */
+      /** size, mtime, ctime and inode: equal keys mean the content is unchanged (see statCache). */
       readonly statKey: string;
-      readonly ctimeNs: bigint;
+      readonly ctimeMs: number;
     }
   | { readonly kind: "symlink"; readonly rel: string; readonly target: string };
 
@@ -24,7 +24,8 @@ export type ContextEntry =
 // (no thread-pool round trip per call). We yield to the event loop every so often instead.
 const YIELD_EVERY = 2000;
 
-export async function walkContext(contextDir: string, matcher: Matcher): Promise<ContextEntry[]> {
+/** `skipDir` (relative): a directory left out regardless of the matcher. */
+export async function walkContext(contextDir: string, matcher: Matcher, skipDir?: string): Promise<ContextEntry[]> {
   const root = path.resolve(contextDir);
   const rootStat = fs.statSync(root, { throwIfNoEntry: false });
   if (!rootStat?.isDirectory()) throw new UserError(`build context ${contextDir} is not a directory`);
@@ -37,7 +38,7 @@ export async function walkContext(contextDir: string, matcher: Matcher): Promise
     for (const dirent of readDir(root, dirRel, matcher)) {
       const rel = dirRel === "" ? dirent.name : `${dirRel}/${dirent.name}`;
       if (dirent.isDirectory()) {
-        if (!matcher.canSkipDir(rel)) pending.push(rel); // (skippable implies ignored)
+        if (rel !== skipDir && !matcher.canSkipDir(rel)) pending.push(rel); // (skippable implies ignored)
         continue;
       }
       if (matcher.isIgnored(rel)) continue;
@@ -67,9 +68,12 @@ function readDir(root: string, dirRel: string, matcher: Matcher): fs.Dirent[] {
 
 function describeEntry(root: string, rel: string): ContextEntry | "directory" | undefined {
   const abs = `${root}/${rel}`; // root is absolute and rel clean: no need for path.join
-  let st: fs.BigIntStats | undefined;
+  let st: fs.Stats | undefined;
   try {
-    st = fs.lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+    // Plain (not bigint) stats: twice fewer allocations. Millisecond doubles (~0.2 µs resolution)
+    // are enough because the cache only remembers files whose ctime is seconds before a scan
+    // (RACY_WINDOW_MS), so any later change moves ctime by far more than that.
+    st = fs.lstatSync(abs, { throwIfNoEntry: false });
   } catch (err) {
     throw new UserError(`cannot stat ${rel} in the build context: ${errCode(err)}`);
   }
@@ -83,10 +87,10 @@ function describeEntry(root: string, rel: string): ContextEntry | "directory" | 
     return {
       kind: "file",
       rel,
-      size: Number(st.size),
-      executable: (st.mode & 0o100n) !== 0n,
-      statKey: `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`,
-      ctimeNs: st.ctimeNs,
+      size: st.size,
+      executable: (st.mode & 0o100) !== 0,
+      statKey: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`,
+      ctimeMs: st.ctimeMs,
     };
   }
   if (st.isSymbolicLink()) {

@@ -1,24 +1,13 @@
 /**
  * .dockerignore with the semantics of docker buildx / BuildKit: moby/patternmatcher's rules as
- * applied by tonistiigi/fsutil's walker (the client side that decides what the builder receives).
- *
- * Per pattern we use @balena/dockerignore (a port of moby's glob-to-regexp translation), wrapped
- * to fix where it deviates from current Docker:
- *  - it is case-insensitive by default; Docker is not;
- *  - it escapes only "." and "$" in the regexp, moby also escapes "+()|{}";
- *  - it drops patterns starting with "#" or "!" that reach it (Docker reads " #x" as a pattern);
- *  - its parent-directory rule is moby 19.03's (same-length prefix only) and it only answers for a
- *    whole pattern list; BuildKit needs "does pattern i match this exact path" (see ruleMatcher);
- *  - moby matches literal patterns with string operations, and for "**" followed by literal text
- *    ("**.pyc") that is a suffix test, which matches more than the regexp balena builds;
- *  - it accepts patterns Docker rejects ("!", "[", "a\\").
- * Known remaining deviations (JS vs Go regexp, only reachable with unusual patterns): "?" and
- * "[^x]" see a non-BMP character (emoji) in a file name as two characters; POSIX classes
- * ("[[:alpha:]]") and Go-only escapes ("\\pL", "\\Q") are literal text here.
+ * applied by tonistiigi/fsutil's walker (the client side that decides what the builder receives):
+ * reading the file, rejecting what Docker rejects ("!", "[", "a\\"), last matching pattern wins,
+ * a pattern matching a directory covers everything below it, and which excluded directories are
+ * not worth entering. Single patterns are matched by dockerignorePattern.ts.
  */
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
-import ignore from "@balena/dockerignore";
+import { compilePattern, couldMatchBelow, type Pattern } from "./dockerignorePattern";
 import { UserError } from "./errors";
 import { goClean, goTrimSpace, isBadGlob } from "./goCompat";
 
@@ -54,10 +43,9 @@ export function parseDockerignore(text: string): string[] {
   return patterns;
 }
 
-interface Rule {
+interface Rule extends Pattern {
   readonly pattern: string; // cleaned, without "!"
   readonly negated: boolean;
-  readonly matches: (relPath: string) => boolean; // this exact path, no parent logic
 }
 
 /** patternmatcher.New: validates and compiles. `source` names the file in error messages. */
@@ -73,136 +61,9 @@ function compileRules(patterns: readonly string[], source: string): Rule[] {
       p = p.slice(1);
     }
     if (isBadGlob(p)) throw new UserError(`${source}: syntax error in pattern: ${JSON.stringify(raw)}`);
-    rules.push({ pattern: p, negated, matches: ruleMatcher(p, source) });
+    rules.push({ pattern: p, negated, ...compilePattern(p, source) });
   }
   return rules;
-}
-
-type MatchType = "exact" | "prefix" | "suffix" | "regexp";
-
-/** patternmatcher's compile(): which kind of comparison Docker uses for a cleaned pattern. */
-function matchType(p: string): MatchType {
-  let type: MatchType = "exact";
-  for (let i = 0, token = 0; i < p.length; i++, token++) {
-    const c = p[i];
-    if (c === "*" && p[i + 1] === "*") {
-      i++;
-      if (p[i + 1] === "/") i++;
-      type = i + 1 >= p.length && type === "exact" ? "prefix" : "regexp";
-      if (token === 0) type = "suffix";
-    } else if (c === "*" || c === "?" || c === "[" || c === "]") {
-      type = "regexp";
-    } else if (c === "\\" && i + 1 < p.length) {
-      i++;
-      type = "regexp";
-    }
-  }
-  return type;
-}
-
-const NUL = "\0";
-
-function ruleMatcher(p: string, source: string): (relPath: string) => boolean {
-  switch (matchType(p)) {
-    case "exact":
-      return (rel) => rel === p;
-    case "prefix": {
-      const prefix = p.slice(0, -2);
-      return (rel) => rel.startsWith(prefix);
-    }
-    case "suffix": {
-      // moby: HasSuffix(path, pattern[2:]), plus "**/foo" matching "foo" itself.
-      const suffix = p.slice(2);
-      const bare = suffix.startsWith("/") ? suffix.slice(1) : undefined;
-      return (rel) => rel.endsWith(suffix) || rel === bare;
-    }
-    case "regexp": {
-      // balena also reports a match when a parent directory matches. A NUL (which no file name
-      // contains) appended to both pattern and path means no parent can match, leaving exactly
-      // "the pattern matches this path".
-      const ig = ignore({ ignorecase: false }).add([toBalenaPattern(p) + NUL]);
-      try {
-        ig.ignores(`x${NUL}`); // balena compiles lazily; find a bad regexp ("[z-a]") now
-      } catch {
-        // ...but fail only when the pattern is used, as Docker does (a "!" that is never
-        // consulted does not break the build).
-        return () => {
-          throw new UserError(`${source}: syntax error in pattern: ${JSON.stringify(p)}`);
-        };
-      }
-      // Cheap necessary conditions first: balena's per-call cost (a few µs) would otherwise
-      // dominate re-hashing a large unchanged tree.
-      const shape = shapeOf(p);
-      return (rel) => fitsShape(shape, rel) && ig.ignores(rel + NUL);
-    }
-  }
-}
-
-/**
- * What any path a pattern matches must look like: it starts with `head` and ends with `tail`
- * (the literal text before the first and after the last wildcard) and, unless `slashes` is -1,
- * contains exactly that many "/" (only "**" and classes can match "/").
- */
-interface Shape {
-  readonly head: string;
-  readonly tail: string;
-  readonly slashes: number;
-}
-
-function shapeOf(p: string): Shape {
-  let head = -1; // end of the leading literal text
-  let tail = 0; // start of the trailing literal text
-  for (let i = 0; i < p.length; i++) {
-    const start = i;
-    if (p[i] === "\\") i++;
-    else if (p[i] === "*" && p[i + 1] === "*") i += p[i + 2] === "/" ? 2 : 1; // "**/" may match ""
-    else if (!"*?[]^".includes(p[i])) continue;
-    if (head < 0) head = start;
-    tail = i + 1;
-  }
-  return {
-    head: head < 0 ? p : p.slice(0, head),
-    tail: p.slice(tail),
-    slashes: /\*\*|\[/.test(p) ? -1 : countSlashes(p),
-  };
-}
-
-const fitsShape = (s: Shape, rel: string): boolean =>
-  rel.startsWith(s.head) && rel.endsWith(s.tail) && (s.slashes < 0 || countSlashes(rel) === s.slashes);
-
-/** Whether a pattern of this shape could match some path below `dir`. */
-function couldMatchBelow(s: Shape, dir: string): boolean {
-  const d = `${dir}/`;
-  return (s.head.startsWith(d) || d.startsWith(s.head)) && (s.slashes < 0 || s.slashes >= countSlashes(d));
-}
-
-function countSlashes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf("/"); i >= 0; i = s.indexOf("/", i + 1)) n++;
-  return n;
-}
-
-/** Rewrites a cleaned pattern so balena builds the regexp moby builds (see module comment). */
-function toBalenaPattern(p: string): string {
-  let out = "";
-  let endsWithDoubleStar = false;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    endsWithDoubleStar = false;
-    if (c === "\\" && i + 1 < p.length) {
-      out += c + p[++i]; // already escaped: keep the pair
-    } else if ("+()|{}".includes(c) || (i === 0 && (c === "#" || c === "!"))) {
-      out += `\\${c}`;
-    } else if (c === "*" && p[i + 1] === "*") {
-      out += "**";
-      i++;
-      endsWithDoubleStar = i + 1 === p.length;
-    } else {
-      out += c;
-    }
-  }
-  // A trailing "**" is ".*" only at the very end, and we append a NUL: "**/*" is equivalent.
-  return endsWithDoubleStar ? `${out}/*` : out;
 }
 
 /** What fsutil strips before deciding whether a "!" pattern is a plain path prefix. */
@@ -216,7 +77,7 @@ export function createMatcher(patterns: readonly string[], source = ".dockerigno
   const rules = compileRules(patterns, source);
   const negated = rules.filter((r) => r.negated);
   const negations = negated.map((r) => `${withoutTrailingGlob(r.pattern)}/`);
-  const negationShapes = negated.map((r) => shapeOf(r.pattern));
+  const negationShapes = negated.map((r) => r.shape);
   // fsutil only skips excluded directories when every "!" pattern is a plain path.
   const dockerMayPrune = negations.every((n) => !/[*[\]?^\\]/.test(n));
   /** Whether an excluded directory's content is all excluded too. */
@@ -249,7 +110,7 @@ export function createMatcher(patterns: readonly string[], source = ".dockerigno
 
   interface DirState {
     readonly matched: readonly boolean[];
-    readonly pruned: boolean; // this directory or one above it is not walked at all
+    readonly pruned: boolean; // everything below is excluded: no need to walk it
   }
   const dirs = new Map<string, DirState>();
   const dirState = (dir: string): DirState | undefined => {

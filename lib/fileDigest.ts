@@ -11,7 +11,8 @@ export const CHUNK_BYTES = 1 << 20;
 export function sha256File(absPath: string, buffer: Buffer): string | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(absPath, "r");
+    // No blocking on a file swapped for a FIFO since we listed it, no following a swapped-in symlink.
+    fd = fs.openSync(absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;

@@ -21,7 +21,7 @@ import {
   cacheValue,
   emptyStatCache,
   loadStatCache,
-  RACY_WINDOW_NS,
+  RACY_WINDOW_MS,
   saveStatCache,
   type StatCache,
   type StatEntries,
@@ -61,14 +61,17 @@ export async function hashSource(input: SourceHashInput): Promise<SourceHash> {
   const dockerfilePath = "path" in source ? path.resolve(source.path) : undefined;
   const dockerfile = "path" in source ? await readDockerfile(path.resolve(source.path)) : Buffer.from(source.contents);
 
-  const scanStartNs = BigInt(Date.now()) * 1_000_000n; // before any stat: see RACY_WINDOW_NS
+  const scanStart = Date.now(); // before any stat: see RACY_WINDOW_MS
   const matcher = await loadDockerignore(contextDir, dockerfilePath);
-  const entries = sortByPath(await walkContext(contextDir, matcher));
+  const cacheDir = input.cacheDir === undefined ? undefined : path.resolve(input.cacheDir);
+  // Our own cache must not feed the hash (each write would change the next hash), even when it
+  // lies in the context (e.g. node_modules/.cache in a monorepo) and is not dockerignored.
+  const entries = sortByPath(await walkContext(contextDir, matcher, cacheDir && relativeInside(contextDir, cacheDir)));
 
-  const cacheFile = input.cacheDir === undefined ? undefined : cacheFilePath(path.resolve(input.cacheDir), contextDir);
+  const cacheFile = cacheDir === undefined ? undefined : cacheFilePath(cacheDir, contextDir);
   const cache = cacheFile === undefined ? emptyStatCache : await loadStatCache(cacheFile, contextDir);
   const hash = createHash("sha256").update(`${header(dockerfile, input)}\n`);
-  const result = await hashEntries(hash, entries, contextDir, cache, scanStartNs - RACY_WINDOW_NS);
+  const result = await hashEntries(hash, entries, contextDir, cache, scanStart - RACY_WINDOW_MS);
 
   // Rewrite only if there is something new to remember or something to forget.
   if (cacheFile !== undefined && (result.learntNew || result.learnt.size !== cache.size)) {
@@ -79,9 +82,9 @@ export async function hashSource(input: SourceHashInput): Promise<SourceHash> {
 
 /**
  * Feeds one line per entry (sorted) to `hash`, reading only files the cache does not vouch for.
- * Files whose ctime is before `rememberBeforeNs` are returned in `learnt` for the next run.
+ * Files whose ctime is before `rememberBefore` (ms) are returned in `learnt` for the next run.
  */
-async function hashEntries(hash: Hash, entries: readonly ContextEntry[], contextDir: string, cache: StatCache, rememberBeforeNs: bigint) {
+async function hashEntries(hash: Hash, entries: readonly ContextEntry[], contextDir: string, cache: StatCache, rememberBefore: number) {
   const learnt: StatEntries = new Map();
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let lines = ""; // fed to the hash in batches: fewer, larger updates
@@ -94,7 +97,7 @@ async function hashEntries(hash: Hash, entries: readonly ContextEntry[], context
     if (entry.kind === "symlink") {
       lines += `l - ${sha256Hex(entry.target)} ${entry.rel}\0`;
     } else {
-      const remember = entry.ctimeNs < rememberBeforeNs;
+      const remember = entry.ctimeMs < rememberBefore;
       let digest = cache.digest(entry.rel, entry.statKey);
       if (digest !== undefined) {
         cachedFiles++;
@@ -135,6 +138,12 @@ function header(dockerfile: Buffer, input: SourceHashInput): string {
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** `dir` relative to `root` (POSIX) if strictly inside it. */
+function relativeInside(root: string, dir: string): string | undefined {
+  const rel = path.relative(root, dir);
+  return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? undefined : rel.split(path.sep).join("/");
 }
 
 function sortByPath(entries: ContextEntry[]): ContextEntry[] {

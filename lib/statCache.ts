@@ -4,7 +4,7 @@
  *
  * It can only make hashing faster, never change the result: a missing, corrupted (checksum),
  * foreign (other format or context) or unwritable cache is ignored, and a file whose ctime is
- * within RACY_WINDOW_NS of the scan is not remembered, because a later change in the same
+ * within RACY_WINDOW_MS of the scan is not remembered, because a later change in the same
  * timestamp tick could leave its stat unchanged (git's "racily clean" problem).
  */
 import { randomBytes } from "node:crypto";
@@ -12,8 +12,8 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { sha256Hex } from "./fileDigest";
 
-const MAGIC = "dagster-code-locations source-hash stat cache v2";
-export const RACY_WINDOW_NS = 2_000_000_000n; // covers coarse (even 1-2 s) file timestamps
+const MAGIC = "dagster-code-locations source-hash stat cache v3";
+export const RACY_WINDOW_MS = 2000; // covers coarse (even 1-2 s) file timestamps
 
 /** A loaded cache: the digest remembered for a path, if its stat key is unchanged. */
 export interface StatCache {
@@ -55,12 +55,12 @@ export async function loadStatCache(file: string, contextDir: string): Promise<S
   const entries = parsed.entries;
   return {
     size: Object.keys(entries).length,
-    // Entries are checked when used rather than all up front: most runs use each once.
+    // Checked when used rather than all up front (each is used about once). The checksum has
+    // ruled out corruption, so "<statKey> <64 characters>" is enough: we only write hex digests.
     digest(rel, statKey) {
       const value = Object.hasOwn(entries, rel) ? entries[rel] : undefined;
-      if (typeof value !== "string" || value.length !== statKey.length + 65 || !value.startsWith(`${statKey} `)) return undefined;
-      const digest = value.slice(-64);
-      return HEX64.test(digest) ? digest : undefined;
+      const ok = typeof value === "string" && value.length === statKey.length + 65 && value.charCodeAt(statKey.length) === 32 && value.startsWith(statKey);
+      return ok ? value.slice(statKey.length + 1) : undefined;
     },
   };
 }
@@ -77,8 +77,6 @@ export async function saveStatCache(file: string, contextDir: string, entries: S
     await rm(temp, { force: true }).catch(() => undefined);
   }
 }
-
-const HEX64 = /^[0-9a-f]{64}$/;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

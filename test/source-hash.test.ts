@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { isUserError } from "../lib/errors";
 import { hashSource, type SourceHashInput } from "../lib/sourceHash";
-import { cacheFilePath, RACY_WINDOW_NS } from "../lib/statCache";
+import { cacheFilePath, RACY_WINDOW_MS } from "../lib/statCache";
 
 const base = mkdtempSync(path.join(tmpdir(), "source-hash-test-"));
 after(() => fs.rm(base, { recursive: true, force: true }));
@@ -198,14 +198,16 @@ async function hashAsNobody(ctx: string): Promise<string | undefined> {
 
 describe("stat cache", () => {
   let ctx: string;
+  let inner: string; // a context whose cache directory lies inside it, not dockerignored
   let cacheDir: string;
   const cached = (over: Partial<SourceHashInput> = {}) => hashSource({ ...defaults, contextDir: ctx, cacheDir, ...over });
 
   before(async () => {
     ctx = await context({ ...files, "big.bin": "x".repeat(3 << 20) });
+    inner = await context({ ...files, ".dockerignore": "" });
     cacheDir = path.join(base, "cache");
     // Only files whose ctime is older than the racy window are remembered.
-    await new Promise((resolve) => setTimeout(resolve, Number(RACY_WINDOW_NS / 1_000_000n) + 100));
+    await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
   });
 
   test("a cache hit gives the same hash as no cache", async () => {
@@ -258,7 +260,7 @@ describe("stat cache", () => {
       good.replace(digest, `${digest[0] === "0" ? "1" : "0"}${digest.slice(1)}`), // checksum no longer matches
       withChecksum(body.replace(JSON.stringify(ctx), JSON.stringify(other))), // another context's
       withChecksum(body.replace(/"entries":\{/, '"entries":[').replace(/\}\}$/, "]}")), // wrong shape
-      withChecksum(body.replaceAll(/ [0-9a-f]{64}"/g, ' XYZ"')), // entries that are not digests
+      withChecksum(body.replaceAll(/ [0-9a-f]{64}"/g, ' XYZ"')), // entries without a digest
       good.replace(/ v\d+ /, " v0 "), // another format version
     ];
     const reference = await hashOf(ctx);
@@ -268,6 +270,15 @@ describe("stat cache", () => {
       assert.equal(result.hash, reference);
       assert.equal(result.cachedFiles, 0, `variant ${variants.indexOf(variant)}`);
     }
+  });
+
+  test("a cache directory inside the context does not change the hash", async () => {
+    const reference = await hashOf(inner); // before any cache file exists
+    const innerCache = path.join(inner, "node_modules/.cache/dcl");
+    await hashSource({ ...defaults, contextDir: inner, cacheDir: innerCache }); // writes the cache
+    const second = await hashSource({ ...defaults, contextDir: inner, cacheDir: innerCache });
+    assert.equal(second.cachedFiles, second.files); // the cache was written, and used
+    assert.equal(second.hash, reference);
   });
 
   test("an unusable cache directory does not break hashing", async () => {
