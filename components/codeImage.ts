@@ -17,7 +17,7 @@ export interface CodeImageArgs {
   /** Credentials for listing tags (secret). */
   readonly login: pulumi.Input<RegistryLogin>;
   /** Credentials BuildKit pushes with (secret); unknown in a preview, which builds nothing. */
-  readonly push: pulumi.Input<{ username: string; password: string } | undefined>;
+  readonly push: pulumi.Input<{ username: string; password: string | undefined } | undefined>;
   /** Build this; or deploy `existingTag` as is. */
   readonly build: { readonly plan: BuildPlan; readonly sourceHash: pulumi.Input<string> } | { readonly existingTag: string };
 }
@@ -74,7 +74,7 @@ function imageArgs(args: CodeImageArgs, plan: BuildPlan, tag: pulumi.Output<stri
     cacheFrom: [{ registry: { ref: cacheRef } }],
     cacheTo: [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: plan.ociMediaTypes } }],
     registries: pulumi.output(args.push).apply((login) =>
-      login ? [{ address: host, username: login.username, password: pulumi.secret(login.password) }] : [],
+      login ? [{ address: host, username: login.username, password: login.password }] : [],
     ),
     buildOnPreview: false,
   };

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ACR_REFRESH_TOKEN_USER } from "../lib/registry/auth";
 import { RegistryClient } from "../lib/registry/client";
 import { clientCredentials, type RegistryLogin } from "../lib/registryLogin";
 import type { Settings } from "../lib/settings/schema";
@@ -6,8 +7,11 @@ import type { Settings } from "../lib/settings/schema";
 export interface RegistryAuth {
   /** How to read tags and manifests (secret). */
   readonly login: pulumi.Output<RegistryLogin>;
-  /** What BuildKit pushes with (secret); undefined for an anonymous registry, and during a preview. */
-  readonly push: pulumi.Output<{ username: string; password: string } | undefined>;
+  /**
+   * What BuildKit pushes with (secret); undefined for an anonymous registry. A preview pushes
+   * nothing and gets no Azure password: BuildKit's diff ignores passwords, so it shows no change.
+   */
+  readonly push: pulumi.Output<{ username: string; password: string | undefined } | undefined>;
 }
 
 /**
@@ -30,7 +34,7 @@ export function registryAuth(settings: Settings): RegistryAuth {
     if (value.kind === "anonymous") return undefined;
     if (value.kind === "basic") return { username: value.username, password: value.password };
     // The ACR exchange happens only when something may be pushed; a preview builds nothing.
-    if (pulumi.runtime.isDryRun()) return undefined;
+    if (pulumi.runtime.isDryRun()) return { username: ACR_REFRESH_TOKEN_USER, password: undefined };
     return new RegistryClient({ registry: docker.container_registry, credentials: clientCredentials(value) }).dockerLoginCredentials();
   });
   return { login, push: pulumi.secret(push) };

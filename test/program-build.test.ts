@@ -80,6 +80,11 @@ describe("the program building its image (index.ts under mocks)", () => {
     });
   });
 
+  it("logs in to ACR as the refresh-token user; a preview carries no password and pushes nothing", () => {
+    const image = only("docker-build:index:Image");
+    assert.deepEqual(image.inputs.registries, [{ address: "dagster-uc.dev.acr.io", username: "00000000-0000-0000-0000-000000000000" }]);
+  });
+
   it("keeps the Azure token a secret in every input that carries it", () => {
     assert.deepEqual(only(IMAGE_VERSION_TYPE).secretPaths, ["login"]);
     for (const resource of run.resources) {
