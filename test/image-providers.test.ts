@@ -3,21 +3,13 @@
 // real registry (Debian's docker-registry on 127.0.0.1).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { existingImageProvider } from "../components/existingImage";
 import { imageVersionProvider } from "../components/imageVersion";
+import { asHostLoadsIt } from "./support/dynamic-provider";
 import { registrySkipReason, seedTags, startRegistry, type LocalRegistry } from "./support/docker-registry";
 
 const skip = registrySkipReason();
 
-/** What the dynamic-provider host gets: the provider as serialized text, loaded fresh. */
-async function asHostLoadsIt(provider: pulumi.dynamic.ResourceProvider): Promise<Required<Pick<pulumi.dynamic.ResourceProvider, "create" | "diff">> & pulumi.dynamic.ResourceProvider> {
-  const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  // require-from-string is what @pulumi/pulumi's cmd/dynamic-provider uses to load it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const requireFromString = require("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
-  return requireFromString(serialized.text).handler() as Required<Pick<pulumi.dynamic.ResourceProvider, "create" | "diff">> & pulumi.dynamic.ResourceProvider;
-}
 
 const ALICE = { kind: "basic", username: "alice", password: "wonderland-pass" } as const;
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
 import { IMAGE_VERSION_TYPE } from "../components/imageVersion";
+import { CI_BRANCH_VARIABLES } from "../lib/branch";
 import { readStackFiles } from "../lib/stackFiles";
 import { REPO_ROOT } from "./support/repo";
 
@@ -12,9 +13,8 @@ const AZURE_TOKEN = "aad-token-never-in-plain-text";
 let run: MockRun;
 
 before(async () => {
-  for (const name of ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "SYSTEM_PULLREQUEST_SOURCEBRANCH", "BUILD_SOURCEBRANCHNAME", "BITBUCKET_BRANCH"]) {
-    delete process.env[name];
-  }
+  // The branch comes from the config here, whatever CI this runs on.
+  for (const name of CI_BRANCH_VARIABLES) delete process.env[name];
   process.env.TOKEN = "from-the-environment";
   const files = readStackFiles(REPO_ROOT, "dev");
   files.config["dagster-code-locations:branch"] = "main";

@@ -6,6 +6,7 @@ import { DAGSTER_VERSION_CHECK_TYPE } from "../components/dagsterVersionCheck";
 import { EXISTING_IMAGE_TYPE } from "../components/existingImage";
 import { WORKSPACE_ENTRY_TYPE } from "../components/workspaceEntry";
 import { compileValuesSchema } from "../lib/chartSchema";
+import { CI_BRANCH_VARIABLES } from "../lib/branch";
 import { readStackFiles } from "../lib/stackFiles";
 import { readSharedChartFile, REPO_ROOT } from "./support/repo";
 
@@ -14,9 +15,8 @@ import { readSharedChartFile, REPO_ROOT } from "./support/repo";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 let run: MockRun;
 before(async () => {
-  for (const name of ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "SYSTEM_PULLREQUEST_SOURCEBRANCH", "BUILD_SOURCEBRANCHNAME", "BITBUCKET_BRANCH"]) {
-    delete process.env[name];
-  }
+  // The branch comes from the config here, whatever CI this runs on.
+  for (const name of CI_BRANCH_VARIABLES) delete process.env[name];
   const files = readStackFiles(REPO_ROOT, "dev.feature-x");
   files.config["dagster-code-locations:branch"] = "Feature/X";
   files.config["dagster-code-locations:docker"] = JSON.stringify({

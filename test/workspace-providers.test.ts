@@ -6,20 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { dagsterVersionCheckProvider } from "../components/dagsterVersionCheck";
 import { workspaceEntryProvider } from "../components/workspaceEntry";
+import { asHostLoadsIt } from "./support/dynamic-provider";
 import { FakeKubeApi } from "./support/fake-kube-api";
 
-type Provider = Required<Pick<pulumi.dynamic.ResourceProvider, "create" | "diff" | "update">> & pulumi.dynamic.ResourceProvider;
-
-async function asHostLoadsIt(provider: pulumi.dynamic.ResourceProvider): Promise<Provider> {
-  const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const requireFromString = require("require-from-string") as (code: string) => { handler: () => Provider };
-  return requireFromString(serialized.text).handler();
-}
 
 let api: FakeKubeApi;
 let dir: string;
