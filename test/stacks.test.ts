@@ -231,6 +231,17 @@ describe("stacks destroy", () => {
     assert.ok(f.state().stacks.dev);
   });
 
+  it("--missing-ok: a stack that does not exist is nothing to do, not an error", async () => {
+    const f = setup(world());
+    const run = await stacks(["destroy", "--branch", "never/deployed", "--yes", "--missing-ok"]);
+    assert.equal(run.code, 0);
+    assert.equal(run.stderr, "no stack dev.never-deployed; nothing to destroy\n");
+    assert.deepEqual(f.calls(), ["stack ls --json"]);
+    const strict = await stacks(["destroy", "--branch", "never/deployed", "--yes"]);
+    assert.equal(strict.code, 1);
+    assert.match(strict.stderr, /^error: no stack dev.never-deployed/);
+  });
+
   it("wants exactly one of --branch, --stack, --all", async () => {
     setup(world());
     for (const args of [["destroy"], ["destroy", "--all", "--branch", "x"]]) {

@@ -86,6 +86,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         stack: { type: "string" },
         all: { type: "boolean" },
         yes: { type: "boolean" },
+        "missing-ok": { type: "boolean" },
       });
       const chosen = [values.branch !== undefined, values.stack !== undefined, values.all === true].filter(Boolean).length;
       if (chosen !== 1) throw new UserError("stacks destroy: pass exactly one of --branch B, --stack S or --all");
@@ -93,7 +94,14 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         values.branch !== undefined ? { branch: values.branch } : values.stack !== undefined ? { stack: values.stack } : { all: true };
       const env = values.stack !== undefined && values.env === undefined ? environmentOfStack(values.stack) : environmentOf(values.env);
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
-      const targets = destroyTargets(env, target, await pulumi.listStacks());
+      const listed = await pulumi.listStacks();
+      // CI closing a pull request whose stack was never created (or is gone already) is not an error.
+      const wanted = "branch" in target ? branchStackName(env, target.branch) : "stack" in target ? target.stack : undefined;
+      if (values["missing-ok"] && wanted !== undefined && branchOfStack(env, wanted) !== undefined && !findStack(listed, wanted)) {
+        io.stderr(`no stack ${wanted}; nothing to destroy\n`);
+        return 0;
+      }
+      const targets = destroyTargets(env, target, listed);
       if (targets.length === 0) {
         io.stderr(`no branch stacks of environment ${env}\n`);
         return 0;
