@@ -156,3 +156,19 @@ describe("CI commands are the ones the README documents", () => {
     }
   });
 });
+
+describe("migration guide", () => {
+  it("maps every dagster-uc command and flag", () => {
+    const guide = read("docs/migration-from-dagster-uc.md");
+    const rows = guide.split("\n").filter((l) => l.startsWith("| "));
+    const covered = (text: string) => rows.some((r) => (r.split(" | ")[0] ?? "").includes(text));
+    for (const item of [
+      "deployment deploy", "--force", "--skip-build", "--deployment-name-suffix", "--deployment-name N", "--reset-lock", "--extra-env",
+      "deployment list", "delete --branch", "delete --name", "delete --all", "revive", "check", "show-config", "init-config", "--config-file",
+    ]) {
+      assert.ok(covered(item), `no row for dagster-uc's ${item}`);
+    }
+    assert.match(guide, /npm run -s import-config/);
+    assert.match(guide, /helm uninstall dagster-user-code/);
+  });
+});
