@@ -2,6 +2,7 @@ import { importConfig } from "./commands/import-config";
 import { names } from "./commands/names";
 import { nextTag } from "./commands/next-tag";
 import { render } from "./commands/render";
+import { stacks } from "./commands/stacks";
 import { processIo, runCommand, type Command } from "./io";
 
 const commands: Record<string, Command> = {
@@ -9,6 +10,7 @@ const commands: Record<string, Command> = {
   names,
   "next-tag": nextTag,
   render,
+  stacks,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

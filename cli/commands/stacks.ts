@@ -1,0 +1,249 @@
+import { execFile } from "node:child_process";
+import * as readline from "node:readline/promises";
+import { currentGitBranch, resolveBranch } from "../../lib/branch";
+import { UserError } from "../../lib/errors";
+import { parseDuration } from "../../lib/stacks/duration";
+import { openPulumi, PulumiFailed, type PulumiContext, type PulumiStacks } from "../../lib/stacks/pulumi";
+import {
+  branchStacks,
+  destroyTargets,
+  findStack,
+  parseLsRemoteHeads,
+  pruneCandidates,
+  type DestroyTarget,
+  type StackSummary,
+} from "../../lib/stacks/select";
+import { branchOfStack, branchStackName, checkEnvironment, shortStackName } from "../../lib/stacks/stackNames";
+import { parseCommandArgs } from "../args";
+import type { Command, CommandIo } from "../io";
+
+/** What the stack helpers reach outside themselves for; tests replace the parts without a stand-in. */
+export interface StacksDeps {
+  readonly openPulumi: (context: PulumiContext) => Promise<PulumiStacks>;
+  /** Branch names on `origin` (`git ls-remote --heads origin`). */
+  readonly remoteBranches: (cwd: string) => Promise<string[]>;
+  readonly gitBranch: (cwd: string) => string | undefined;
+  /** Asks a yes/no question; false unless the user says yes. */
+  readonly confirm: (question: string, io: CommandIo) => Promise<boolean>;
+  readonly now: () => Date;
+}
+
+const DEFAULT_ENV = "dev";
+const USAGE = "stacks <create|up|list|destroy|prune> [options]";
+
+export function makeStacksCommand(deps: StacksDeps): Command {
+  const subcommands: Record<string, (args: readonly string[], io: CommandIo) => Promise<number>> = {
+    create: async (args, io) => {
+      const { values } = parseCommandArgs("stacks create", args, { env: { type: "string" }, branch: { type: "string" } });
+      const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
+      const stack = await ensureBranchStack(pulumi, environmentOf(values.env), branchOf(values.branch, io, deps), io);
+      io.stdout(`${stack}\n`);
+      return 0;
+    },
+
+    up: async (args, io) => {
+      const { values } = parseCommandArgs("stacks up", args, { env: { type: "string" }, branch: { type: "string" } });
+      const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
+      const env = environmentOf(values.env);
+      const stack = await ensureBranchStack(pulumi, env, branchOf(values.branch, io, deps), io);
+      // Progress goes to stderr so stdout stays the short summary scripts read.
+      const { permalink } = await pulumi.up(stack, io.stderr);
+      const outputs = await pulumi.outputs(stack);
+      const ui = permalink ?? findStack(await pulumi.listStacks(), stack)?.url;
+      io.stdout(summaryLines({ stack, outputs, ui }));
+      return 0;
+    },
+
+    list: async (args, io) => {
+      const { values } = parseCommandArgs("stacks list", args, { env: { type: "string" }, json: { type: "boolean" } });
+      const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
+      const env = environmentOf(values.env);
+      const rows = [];
+      for (const stack of branchStacks(env, await pulumi.listStacks())) {
+        // A stack that was never deployed has no outputs; it is listed all the same.
+        const outputs: Record<string, unknown> = await pulumi.outputs(stack.name).catch((err: unknown) => {
+          if (err instanceof PulumiFailed) return {};
+          throw err;
+        });
+        rows.push({
+          stack: shortStackName(stack.name),
+          branch: stringOr(outputs.branch, branchOfStack(env, stack.name) ?? ""),
+          deploymentName: stringOr(outputs.deploymentName, ""),
+          image: stringOr(outputs.image, ""),
+          lastUpdate: stack.lastUpdate ?? "",
+          url: stack.url ?? "",
+        });
+      }
+      if (values.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+      else io.stdout(table(["STACK", "BRANCH", "DEPLOYMENT", "IMAGE", "LAST UPDATE", "URL"], rows.map((r) => Object.values(r))));
+      return 0;
+    },
+
+    destroy: async (args, io) => {
+      const { values } = parseCommandArgs("stacks destroy", args, {
+        env: { type: "string" },
+        branch: { type: "string" },
+        stack: { type: "string" },
+        all: { type: "boolean" },
+        yes: { type: "boolean" },
+        "missing-ok": { type: "boolean" },
+      });
+      const chosen = [values.branch !== undefined, values.stack !== undefined, values.all === true].filter(Boolean).length;
+      if (chosen !== 1) throw new UserError("stacks destroy: pass exactly one of --branch B, --stack S or --all");
+      const target: DestroyTarget =
+        values.branch !== undefined ? { branch: values.branch } : values.stack !== undefined ? { stack: values.stack } : { all: true };
+      const env = values.stack !== undefined && values.env === undefined ? environmentOfStack(values.stack) : environmentOf(values.env);
+      const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
+      const listed = await pulumi.listStacks();
+      // CI closing a pull request whose stack was never created (or is gone already) is not an error.
+      const wanted = "branch" in target ? branchStackName(env, target.branch) : "stack" in target ? target.stack : undefined;
+      if (values["missing-ok"] && wanted !== undefined && branchOfStack(env, wanted) !== undefined && !findStack(listed, wanted)) {
+        io.stderr(`no stack ${wanted}; nothing to destroy\n`);
+        return 0;
+      }
+      const targets = destroyTargets(env, target, listed);
+      if (targets.length === 0) {
+        io.stderr(`no branch stacks of environment ${env}\n`);
+        return 0;
+      }
+      const names = targets.map((t) => shortStackName(t.name));
+      if (!values.yes && !(await deps.confirm(`Destroy and remove ${names.join(", ")}?`, io))) {
+        io.stderr("nothing destroyed\n");
+        return 1;
+      }
+      await destroyAll(pulumi, targets, io, () => "");
+      return 0;
+    },
+
+    prune: async (args, io) => {
+      const { values } = parseCommandArgs("stacks prune", args, {
+        env: { type: "string" },
+        "gone-branches": { type: "boolean" },
+        "older-than": { type: "string" },
+        "dry-run": { type: "boolean" },
+      });
+      if (!values["gone-branches"] && values["older-than"] === undefined) {
+        throw new UserError("stacks prune: pass --gone-branches, --older-than DURATION (12h, 7d, 2w), or both");
+      }
+      const env = environmentOf(values.env);
+      const olderThanMs = values["older-than"] === undefined ? undefined : parseDuration(values["older-than"]);
+      let remoteBranches: string[] | undefined;
+      if (values["gone-branches"]) {
+        remoteBranches = await deps.remoteBranches(io.cwd);
+        // An empty answer means a wrong or empty remote, not that every branch was deleted.
+        if (remoteBranches.length === 0) throw new UserError("stacks prune --gone-branches: origin has no branches; refusing to prune them all");
+      }
+      const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
+      const candidates = pruneCandidates(env, await pulumi.listStacks(), { remoteBranches, olderThanMs, now: deps.now() });
+      if (values["dry-run"]) {
+        for (const c of candidates) io.stdout(`would destroy ${shortStackName(c.stack.name)} (${c.reason})\n`);
+        return 0;
+      }
+      const reasons = new Map(candidates.map((c) => [c.stack.name, c.reason]));
+      await destroyAll(pulumi, candidates.map((c) => c.stack), io, (s) => ` (${reasons.get(s.name) ?? ""})`);
+      return 0;
+    },
+  };
+
+  return async (args, io) => {
+    const [name, ...rest] = args;
+    const sub = name === undefined ? undefined : subcommands[name];
+    if (!sub) throw new UserError(`usage: ${USAGE}`);
+    try {
+      return await sub(rest, io);
+    } catch (err) {
+      if (!(err instanceof PulumiFailed)) throw err;
+      // The CLI's own words, unchanged; streamed already when it was running up or destroy.
+      if (!err.shown) io.stderr(err.stderr.endsWith("\n") || err.stderr === "" ? err.stderr : `${err.stderr}\n`);
+      return err.exitCode;
+    }
+  };
+}
+
+/** Creates `<env>.<branch>` from the environment stack's config unless it exists; sets branch, cicd off. */
+async function ensureBranchStack(pulumi: PulumiStacks, env: string, branch: string, io: CommandIo): Promise<string> {
+  const stack = branchStackName(env, branch);
+  const stacks = await pulumi.listStacks();
+  if (!findStack(stacks, stack)) {
+    if (!findStack(stacks, env)) {
+      throw new UserError(`environment stack ${env} does not exist; create it first: pulumi stack init ${env}`);
+    }
+    await pulumi.initStack(stack, env);
+    io.stderr(`created stack ${stack} with the config of ${env}\n`);
+  }
+  // Set on every run: harmless, and repairs a stack whose config someone changed.
+  await pulumi.setConfig(stack, "branch", branch);
+  await pulumi.setConfig(stack, "cicd", "false");
+  return stack;
+}
+
+async function destroyAll(pulumi: PulumiStacks, stacks: readonly StackSummary[], io: CommandIo, why: (s: StackSummary) => string): Promise<void> {
+  for (const stack of stacks) {
+    await pulumi.destroy(stack.name, io.stderr);
+    await pulumi.removeStack(stack.name);
+    io.stdout(`destroyed ${shortStackName(stack.name)}${why(stack)}\n`);
+  }
+}
+
+function environmentOf(env: string | undefined): string {
+  return checkEnvironment(env ?? DEFAULT_ENV);
+}
+
+function environmentOfStack(stack: string): string {
+  const short = shortStackName(stack);
+  const dot = short.indexOf(".");
+  return checkEnvironment(dot > 0 ? short.slice(0, dot) : short);
+}
+
+/** --branch, else the CI variables, else the git checkout; never the stack name (there is none yet). */
+function branchOf(flag: string | undefined, io: CommandIo, deps: StacksDeps): string {
+  const resolved = resolveBranch({ configured: flag, env: io.env, gitBranch: () => deps.gitBranch(io.cwd), stack: "", environment: "" });
+  if (resolved.branch === "") throw new UserError("no branch: not on a git branch and no CI branch variable set; pass --branch B");
+  return resolved.branch;
+}
+
+function summaryLines(s: { stack: string; outputs: Record<string, unknown>; ui: string | undefined }): string {
+  const lines = [`stack: ${s.stack}`];
+  if (typeof s.outputs.locationName === "string") lines.push(`location: ${s.outputs.locationName}`);
+  if (typeof s.outputs.locationUrl === "string") lines.push(`dagster: ${s.outputs.locationUrl}`);
+  if (s.ui) lines.push(`pulumi: ${s.ui}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function stringOr(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")).join("\n") + "\n";
+}
+
+async function gitRemoteBranches(cwd: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile("git", ["ls-remote", "--heads", "origin"], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new UserError(`git ls-remote --heads origin failed: ${(stderr || err.message).trim().split("\n")[0]}`));
+      else resolve(parseLsRemoteHeads(stdout));
+    });
+  });
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  // Without a terminal nobody can answer: refuse rather than destroy or hang.
+  if (!process.stdin.isTTY) throw new UserError("stacks destroy: not asking without a terminal; pass --yes to destroy");
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export const stacks: Command = makeStacksCommand({
+  openPulumi,
+  remoteBranches: gitRemoteBranches,
+  gitBranch: currentGitBranch,
+  confirm: (question) => askOnTerminal(question),
+  now: () => new Date(),
+});

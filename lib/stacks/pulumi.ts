@@ -1,0 +1,150 @@
+import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import * as path from "node:path";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { UserError } from "../errors";
+import type { StackSummary } from "./select";
+
+/** What the stack helpers ask of Pulumi; tests drive the real one against a stand-in CLI. */
+export interface PulumiStacks {
+  listStacks(): Promise<StackSummary[]>;
+  /** `pulumi stack init NAME --copy-config-from FROM --no-select`. */
+  initStack(name: string, copyConfigFrom: string): Promise<void>;
+  setConfig(stack: string, key: string, value: string): Promise<void>;
+  /** `pulumi up --yes --skip-preview`, streaming the CLI's output; returns the update's link, if printed. */
+  up(stack: string, onOutput: (text: string) => void): Promise<{ readonly permalink: string | undefined }>;
+  outputs(stack: string): Promise<Record<string, unknown>>;
+  destroy(stack: string, onOutput: (text: string) => void): Promise<void>;
+  removeStack(stack: string): Promise<void>;
+}
+
+/** The Pulumi CLI failed: its own message is shown to the user as it is, with its exit code. */
+export class PulumiFailed extends Error {
+  constructor(
+    readonly stderr: string,
+    readonly exitCode: number,
+    /** True when stderr was already streamed to the user. */
+    readonly shown: boolean,
+  ) {
+    super(stderr);
+    this.name = "PulumiFailed";
+  }
+}
+
+export const PULUMI_INSTALL = "curl -fsSL https://get.pulumi.com | sh";
+
+export interface PulumiContext {
+  /** The Pulumi project directory (where Pulumi.yaml is). */
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Opens the Automation API's LocalWorkspace (which checks `pulumi version`). Listing, config and
+ * stack removal go through it; `stack init --copy-config-from`, `up`, `destroy` and `stack output`
+ * run the CLI directly, because the Automation API has no copy-config flag, and its `up`/`destroy`
+ * hide the permalink the CLI prints and ask for `--show-secrets` outputs we do not need.
+ */
+export async function openPulumi(context: PulumiContext): Promise<PulumiStacks> {
+  if (!findOnPath("pulumi", context.env.PATH)) {
+    throw new UserError(`the Pulumi CLI is not installed (no "pulumi" on PATH); install it with: ${PULUMI_INSTALL}`);
+  }
+  const envVars = stringEnv(context.env);
+  const workspace = await automation(() => LocalWorkspace.create({ workDir: context.cwd, envVars }));
+  const run = (args: string[], onOutput?: (text: string) => void) => runPulumi(args, context, onOutput);
+  return {
+    listStacks: () => automation(() => workspace.listStacks()),
+    initStack: async (name, from) => {
+      await run(["stack", "init", name, "--copy-config-from", from, "--no-select"]);
+    },
+    setConfig: (stack, key, value) => automation(() => workspace.setConfig(stack, key, { value })),
+    up: async (stack, onOutput) => {
+      const out = await run(["up", "--yes", "--skip-preview", "--stack", stack], onOutput);
+      return { permalink: findPermalink(out) };
+    },
+    outputs: async (stack) => {
+      const out = await run(["stack", "output", "--json", "--stack", stack]);
+      const parsed: unknown = JSON.parse(out || "{}");
+      return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    },
+    destroy: async (stack, onOutput) => {
+      await run(["destroy", "--yes", "--skip-preview", "--stack", stack], onOutput);
+    },
+    removeStack: (stack) => automation(() => workspace.removeStack(stack)),
+  };
+}
+
+/** The update link the CLI prints: "View in Browser (Ctrl+O): URL" or, in older CLIs, "View Live: URL". */
+export function findPermalink(output: string): string | undefined {
+  return /(?:View in Browser[^:\n]*|View Live|Permalink):\s*(\S+)/.exec(output)?.[1];
+}
+
+function findOnPath(command: string, pathVar: string | undefined): boolean {
+  for (const dir of (pathVar ?? "").split(path.delimiter)) {
+    if (dir === "") continue;
+    try {
+      accessSync(path.join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+interface CliResult {
+  readonly stderr?: unknown;
+  readonly code?: unknown;
+  readonly err?: { readonly stderr?: unknown; readonly exitCode?: unknown };
+}
+
+/** Runs an Automation API call, turning its CommandError into PulumiFailed with the CLI's stderr. */
+async function automation<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    // CommandError keeps the CLI's result in a field its typings mark private; and when the CLI exits
+    // non-zero, the result holds execa's error, whose stderr and exitCode are the CLI's own.
+    const result = (err as { commandResult?: CliResult }).commandResult;
+    if (result) {
+      const stderr = typeof result.err?.stderr === "string" ? result.err.stderr : result.stderr;
+      const exit = typeof result.err?.exitCode === "number" ? result.err.exitCode : result.code;
+      if (typeof stderr === "string") {
+        throw new PulumiFailed(stderr.endsWith("\n") || stderr === "" ? stderr : `${stderr}\n`, typeof exit === "number" && exit > 0 ? exit : 1, false);
+      }
+    }
+    throw err;
+  }
+}
+
+/** Spawns `pulumi ARGS --non-interactive`; streams both streams to onOutput when given, returns stdout. */
+function runPulumi(args: string[], context: PulumiContext, onOutput?: (text: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pulumi", [...args, "--non-interactive"], {
+      cwd: context.cwd,
+      env: { ...context.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      onOutput?.(chunk);
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      onOutput?.(chunk);
+    });
+    child.on("error", (err) => reject(new PulumiFailed(`pulumi: ${err.message}\n`, 1, false)));
+    child.on("close", (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new PulumiFailed(stderr, code ?? 1, onOutput !== undefined));
+    });
+  });
+}

@@ -1,0 +1,294 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, it } from "node:test";
+import { makeStacksCommand, type StacksDeps } from "../cli/commands/stacks";
+import { runCommand } from "../cli/io";
+import { openPulumi } from "../lib/stacks/pulumi";
+import { fakeIo } from "./support/fake-io";
+import { fakePulumi, type FakePulumi, type FakeStack } from "./support/fake-pulumi";
+
+const ENV_CONFIG = { "dagster-code-locations:environment": "dev", "dagster-code-locations:dagster_gui_url": "http://dagster.dev" };
+const DAY = 86_400_000;
+const NOW = new Date("2026-11-24T12:00:00.000Z");
+
+let fake: FakePulumi | undefined;
+afterEach(() => {
+  fake?.cleanup();
+  fake = undefined;
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  asked: string[];
+}
+
+/** Runs `stacks ARGS` in-process against the stand-in `pulumi`; git and the prompt are scripted. */
+async function stacks(
+  args: string[],
+  options: { remote?: string[]; gitBranch?: string; answer?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
+  assert.ok(fake, "call setup() first");
+  const asked: string[] = [];
+  const deps: StacksDeps = {
+    openPulumi,
+    remoteBranches: async () => options.remote ?? [],
+    gitBranch: () => options.gitBranch,
+    confirm: async (question) => {
+      asked.push(question);
+      return options.answer ?? false;
+    },
+    now: () => NOW,
+  };
+  const io = fakeIo({ cwd: fake.dir, env: { ...fake.env, ...options.env } });
+  const code = await runCommand(makeStacksCommand(deps), args, io.io);
+  return { code, stdout: io.stdout(), stderr: io.stderr(), asked };
+}
+
+function setup(stacks: Record<string, FakeStack> = { dev: { config: { ...ENV_CONFIG } } }, env: NodeJS.ProcessEnv = {}): FakePulumi {
+  fake = fakePulumi(stacks, env);
+  return fake;
+}
+
+const deployed = (lastUpdate: string, branch: string): FakeStack => ({
+  config: { ...ENV_CONFIG, "dagster-code-locations:branch": branch, "dagster-code-locations:cicd": "false" },
+  lastUpdate,
+  resourceCount: 5,
+  outputs: { branch, deploymentName: `example--${branch}`, image: `reg/example/example--${branch}:1.11.16-2`, locationName: `example:${branch}` },
+});
+
+describe("stacks create", () => {
+  it("creates <env>.<slug> from the environment's config, sets branch and cicd off, prints the name", async () => {
+    const f = setup();
+    const run = await stacks(["create", "--branch", "feature/JIRA-12 Login"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, "dev.feature-jira-12-login\n");
+    assert.deepEqual(f.calls(), [
+      "stack ls --json",
+      "stack init dev.feature-jira-12-login --copy-config-from dev --no-select",
+      "config set branch --stack dev.feature-jira-12-login --plaintext -- feature/JIRA-12 Login",
+      "config set cicd --stack dev.feature-jira-12-login --plaintext -- false",
+    ]);
+    assert.deepEqual(f.state().stacks["dev.feature-jira-12-login"]?.config, {
+      ...ENV_CONFIG,
+      "dagster-code-locations:branch": "feature/JIRA-12 Login",
+      "dagster-code-locations:cicd": "false",
+    });
+  });
+
+  it("is harmless to re-run: no second init, the config is set again", async () => {
+    const f = setup();
+    assert.equal((await stacks(["create", "--branch", "feat-a"])).code, 0);
+    const again = await stacks(["create", "--branch", "feat-a"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, "dev.feat-a\n");
+    assert.equal(f.calls().filter((c) => c.startsWith("stack init")).length, 1);
+  });
+
+  it("takes the branch from CI variables, then git, and the environment from --env", async () => {
+    const f = setup({ acc: { config: {} } });
+    const ci = await stacks(["create", "--env", "acc"], { env: { GITHUB_HEAD_REF: "feat/from-ci" }, gitBranch: "local" });
+    assert.equal(ci.stdout, "acc.feat-from-ci\n", ci.stderr);
+    const git = await stacks(["create", "--env", "acc"], { gitBranch: "Local_Work" });
+    assert.equal(git.stdout, "acc.local-work\n", git.stderr);
+    assert.ok(f.state().stacks["acc.local-work"]);
+    const none = await stacks(["create", "--env", "acc"]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^error: no branch: .* pass --branch B\n$/);
+  });
+
+  it("refuses a missing environment stack in one line", async () => {
+    setup({});
+    const run = await stacks(["create", "--branch", "x"]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, "error: environment stack dev does not exist; create it first: pulumi stack init dev\n");
+  });
+});
+
+describe("stacks up", () => {
+  it("creates if needed, runs pulumi up with progress on stderr, prints location, Dagster and Pulumi links", async () => {
+    const f = setup();
+    const run = await stacks(["up", "--branch", "feat/a"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(f.calls().slice(1, 2), ["stack init dev.feat-a --copy-config-from dev --no-select"]);
+    assert.ok(f.calls().includes("up --yes --skip-preview --stack dev.feat-a"), f.calls().join("\n"));
+    assert.ok(f.calls().includes("stack output --json --stack dev.feat-a"));
+    assert.match(run.stderr, /Updating \(dev.feat-a\)/);
+    assert.equal(
+      run.stdout,
+      [
+        "stack: dev.feat-a",
+        "location: example:feat-a",
+        "dagster: http://dagster.dev/locations/example:feat-a/assets",
+        "pulumi: https://app.pulumi.com/acme/dagster-code-locations/dev.feat-a/updates/1",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("passes the Pulumi CLI's error through unchanged, with its exit code", async () => {
+    setup(undefined, { FAKE_PULUMI_FAIL: "up" });
+    const run = await stacks(["up", "--branch", "feat/a"]);
+    assert.equal(run.code, 255);
+    assert.equal(run.stderr.match(/Another update is currently in progress/g)?.length, 1, run.stderr);
+    assert.doesNotMatch(run.stderr, /at .*\.ts:\d+/);
+    assert.equal(run.stdout, "");
+  });
+
+  it("passes an Automation API command's error through too (stack ls)", async () => {
+    setup(undefined, { FAKE_PULUMI_FAIL: "stack ls" });
+    const run = await stacks(["list"]);
+    assert.equal(run.code, 255);
+    assert.equal(run.stderr, "error: [409] Conflict: Another update is currently in progress.\n");
+  });
+
+  it("says in one line how to install a missing CLI", async () => {
+    setup();
+    const run = await stacks(["up", "--branch", "x"], { env: { PATH: "/nonexistent" } });
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, 'error: the Pulumi CLI is not installed (no "pulumi" on PATH); install it with: curl -fsSL https://get.pulumi.com | sh\n');
+  });
+});
+
+describe("stacks list", () => {
+  const world = () => ({
+    dev: { config: { ...ENV_CONFIG } },
+    acc: { config: {} },
+    "dev.feat-a": deployed("2026-11-23T10:00:00.000Z", "feat-a"),
+    "dev.new": { config: {} },
+    "acc.feat-b": deployed("2026-11-23T10:00:00.000Z", "feat-b"),
+  });
+
+  it("--json: the environment's branch stacks with deployment, image, last update and link", async () => {
+    setup(world());
+    const run = await stacks(["list", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), [
+      {
+        stack: "dev.feat-a",
+        branch: "feat-a",
+        deploymentName: "example--feat-a",
+        image: "reg/example/example--feat-a:1.11.16-2",
+        lastUpdate: "2026-11-23T10:00:00.000Z",
+        url: "https://app.pulumi.com/acme/dagster-code-locations/dev.feat-a",
+      },
+      { stack: "dev.new", branch: "new", deploymentName: "", image: "", lastUpdate: "", url: "https://app.pulumi.com/acme/dagster-code-locations/dev.new" },
+    ]);
+  });
+
+  it("prints a table by default, for --env", async () => {
+    setup(world());
+    const run = await stacks(["list", "--env", "acc"]);
+    const lines = run.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 2);
+    assert.match(lines[0] ?? "", /^STACK\s+BRANCH\s+DEPLOYMENT\s+IMAGE\s+LAST UPDATE\s+URL$/);
+    assert.match(lines[1] ?? "", /^acc\.feat-b\s+feat-b\s+example--feat-b\s+reg\/example\/example--feat-b:1\.11\.16-2\s+2026-11-23T10:00:00\.000Z\s+https:/);
+  });
+});
+
+describe("stacks destroy", () => {
+  const world = () => ({
+    dev: deployed("2026-11-01T00:00:00.000Z", "dev"),
+    "dev.feat-a": deployed("2026-11-23T10:00:00.000Z", "feat-a"),
+    "dev.feat-b": deployed("2026-11-23T10:00:00.000Z", "feat-b"),
+    "acc.feat-a": deployed("2026-11-23T10:00:00.000Z", "feat-a"),
+  });
+
+  it("--branch: destroys, then removes, the branch's stack after asking", async () => {
+    const f = setup(world());
+    const run = await stacks(["destroy", "--branch", "feat/a"], { answer: true });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.asked, ["Destroy and remove dev.feat-a?"]);
+    assert.deepEqual(f.calls(), ["stack ls --json", "destroy --yes --skip-preview --stack dev.feat-a", "stack rm --yes dev.feat-a"]);
+    assert.equal(run.stdout, "destroyed dev.feat-a\n");
+    assert.deepEqual(Object.keys(f.state().stacks).sort(), ["acc.feat-a", "dev", "dev.feat-b"]);
+  });
+
+  it("does nothing when the answer is no", async () => {
+    const f = setup(world());
+    const run = await stacks(["destroy", "--stack", "dev.feat-b"], { answer: false });
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, "nothing destroyed\n");
+    assert.deepEqual(f.calls(), ["stack ls --json"]);
+  });
+
+  it("--all --yes: every branch stack of the environment, never the environment stack, without asking", async () => {
+    const f = setup(world());
+    const run = await stacks(["destroy", "--all", "--yes"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.asked, []);
+    assert.equal(run.stdout, "destroyed dev.feat-a\ndestroyed dev.feat-b\n");
+    assert.deepEqual(Object.keys(f.state().stacks).sort(), ["acc.feat-a", "dev"]);
+  });
+
+  it("--stack of another environment works out the environment; environment stacks are refused", async () => {
+    const f = setup(world());
+    const run = await stacks(["destroy", "--stack", "acc.feat-a", "--yes"]);
+    assert.equal(run.stdout, "destroyed acc.feat-a\n", run.stderr);
+    const env = await stacks(["destroy", "--stack", "dev", "--yes"]);
+    assert.equal(env.code, 1);
+    assert.match(env.stderr, /^error: --stack dev: not a branch stack .*pulumi destroy -s dev\n$/);
+    assert.ok(f.state().stacks.dev);
+  });
+
+  it("--missing-ok: a stack that does not exist is nothing to do, not an error", async () => {
+    const f = setup(world());
+    const run = await stacks(["destroy", "--branch", "never/deployed", "--yes", "--missing-ok"]);
+    assert.equal(run.code, 0);
+    assert.equal(run.stderr, "no stack dev.never-deployed; nothing to destroy\n");
+    assert.deepEqual(f.calls(), ["stack ls --json"]);
+    const strict = await stacks(["destroy", "--branch", "never/deployed", "--yes"]);
+    assert.equal(strict.code, 1);
+    assert.match(strict.stderr, /^error: no stack dev.never-deployed/);
+  });
+
+  it("wants exactly one of --branch, --stack, --all", async () => {
+    setup(world());
+    for (const args of [["destroy"], ["destroy", "--all", "--branch", "x"]]) {
+      const run = await stacks(args);
+      assert.equal(run.stderr, "error: stacks destroy: pass exactly one of --branch B, --stack S or --all\n");
+    }
+    assert.match((await stacks(["destroy", "--force"])).stderr, /^error: stacks destroy: Unknown option '--force'/);
+  });
+});
+
+describe("stacks prune", () => {
+  const world = () => ({
+    dev: deployed("2026-01-01T00:00:00.000Z", "dev"),
+    "dev.feat-a": deployed("2026-11-23T10:00:00.000Z", "feat-a"),
+    "dev.merged": deployed("2026-11-22T10:00:00.000Z", "merged"),
+    "dev.stale": deployed(new Date(NOW.getTime() - 10 * DAY).toISOString(), "stale"),
+  });
+
+  it("--gone-branches --dry-run: names what would go, touches nothing", async () => {
+    const f = setup(world());
+    const run = await stacks(["prune", "--gone-branches", "--dry-run"], { remote: ["main", "feat/a", "stale"] });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, "would destroy dev.merged (branch gone from the remote)\n");
+    assert.deepEqual(f.calls(), ["stack ls --json"]);
+  });
+
+  it("--older-than 7d: destroys and removes stale stacks, never the environment stack", async () => {
+    const f = setup(world());
+    const run = await stacks(["prune", "--older-than", "7d"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^destroyed dev\.stale \(last updated .*\)\n$/);
+    assert.deepEqual(Object.keys(f.state().stacks).sort(), ["dev", "dev.feat-a", "dev.merged"]);
+  });
+
+  it("refuses to run without a criterion, with a bad duration, or against a remote without branches", async () => {
+    setup(world());
+    assert.match((await stacks(["prune"])).stderr, /^error: stacks prune: pass --gone-branches, --older-than/);
+    assert.equal((await stacks(["prune", "--older-than", "week"])).stderr, 'error: --older-than: expected a duration such as 12h, 7d or 2w, got "week"\n');
+    assert.match((await stacks(["prune", "--gone-branches"], { remote: [] })).stderr, /refusing to prune them all/);
+  });
+});
+
+describe("stacks usage", () => {
+  it("names the subcommands", async () => {
+    setup();
+    const run = await stacks(["nope"]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, "error: usage: stacks <create|up|list|destroy|prune> [options]\n");
+  });
+});
