@@ -3,6 +3,8 @@
  * with `skopeo list-tags` and `podman search --list-tags` (what dagster-uc runs).
  */
 import * as path from "node:path";
+import { RegistryClient } from "../lib/registry/client";
+import { nextVersion } from "../lib/versions";
 import { seedTags, startRegistry } from "../test/support/docker-registry";
 import { compare, REPO_ROOT, timed, timedNode, type Case, type CaseResult, type Sample } from "./measure";
 
@@ -40,7 +42,22 @@ export async function tagsBench(tagCount: number, runs: number): Promise<TagsRes
       {
         name: "next-tag",
         command: `node --import tsx cli/main.ts next-tag --registry http://127.0.0.1:PORT --repository ${REPOSITORY} --dagster-version ${DAGSTER_VERSION}`,
-        run: verified("next-tag", () => timedNode(path.join(REPO_ROOT, "cli/main.ts"), nextTagArgs, { probe: true }), (out) => out.trim() === expected),
+        run: verified("next-tag", () => timedNode(path.join(REPO_ROOT, "cli/main.ts"), nextTagArgs.slice(), { probe: true }), (out) => out.trim() === expected),
+      },
+      {
+        name: "next-tag, command module only",
+        command: "node --import tsx bench/next-tag-only.ts --registry ... (same flags)",
+        run: verified("next-tag-only", () => timedNode(path.join(REPO_ROOT, "bench/next-tag-only.ts"), nextTagArgs.slice(1)), (out) => out.trim() === expected),
+      },
+      {
+        name: "next-tag lookup in-process (listTags + nextVersion)",
+        command: "new RegistryClient({registry}).listTags(repo) in the bench process",
+        run: async () => {
+          const start = process.hrtime.bigint();
+          const next = nextVersion(await new RegistryClient({ registry: registry.registry, credentials: { kind: "anonymous" } }).listTags(REPOSITORY), DAGSTER_VERSION);
+          if (next !== expected) throw new Error(`listTags gave next tag ${next}, expected ${expected}`);
+          return { ms: Number(process.hrtime.bigint() - start) / 1e6 };
+        },
       },
     ];
     return { tags: tagCount, nextTag: expected, results: await compare(cases, runs) };
