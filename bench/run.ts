@@ -65,7 +65,8 @@ function machine(started: Date): string {
   ].join("\n");
 }
 
-const row = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+// A "|" inside a cell (the tar pipeline) would end the cell: escape it.
+const row = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
 const spread = (s: { median: number; min: number; max: number }, f: (n: number) => string) => `${f(s.median)} (${f(s.min)} – ${f(s.max)})`;
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 const ratio = (r: number | undefined) => (r === undefined ? "–" : `${r.toFixed(2)}×`);
