@@ -1,0 +1,30 @@
+/**
+ * `hash-child.ts CONTEXT CACHEDIR [--cold]`: one hashSource call in a fresh process, as a Pulumi
+ * program makes it once per run. Prints {ms, files, bytes, cachedFiles} on stdout; `ms` is the
+ * call alone (the Node process already exists when a Pulumi program hashes). --cold empties the
+ * stat cache first.
+ */
+import { rmSync } from "node:fs";
+import * as path from "node:path";
+import { hashSource } from "../lib/sourceHash";
+
+async function main(): Promise<void> {
+  const [contextDir, cacheDir, flag] = process.argv.slice(2);
+  if (!contextDir || !cacheDir) throw new Error("usage: hash-child.ts CONTEXT CACHEDIR [--cold]");
+  if (flag === "--cold") rmSync(cacheDir, { recursive: true, force: true });
+  const start = process.hrtime.bigint();
+  const result = await hashSource({
+    contextDir,
+    dockerfile: { path: path.join(contextDir, "Dockerfile") },
+    buildArgs: { BRANCH_NAME: "main" },
+    dagsterVersion: "1.11.16",
+    cacheDir,
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  process.stdout.write(`${JSON.stringify({ ms, files: result.files, bytes: result.bytes, cachedFiles: result.cachedFiles, hash: result.hash })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
