@@ -56,6 +56,13 @@ export interface RegistryClientOptions {
   readonly fetch?: FetchLike;
 }
 
+/** A manifest as the registry served it: its digest (checked), media type and parsed JSON. */
+export interface Manifest {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly json: unknown;
+}
+
 const MAX_PAGES = 10_000;
 const FORM = { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" } as const;
 
@@ -141,7 +148,46 @@ export class RegistryClient {
     const got = await this.request("GET", url, name, ctx, headers);
     if (got.status === 404) return undefined;
     if (got.status !== 200) throw this.fail(httpProblem(ctx, got, this.credentials));
-    return `sha256:${createHash("sha256").update(got.body).digest("hex")}`;
+    return sha256Digest(got.body);
+  }
+
+  /**
+   * The manifest `reference` (tag or digest) of `repository`, its bytes checked against the digest
+   * the registry names; undefined if there is no such manifest.
+   */
+  async manifest(repository: string, reference: string, accept: readonly string[]): Promise<Manifest | undefined> {
+    const name = repositoryPath(this.address, repository);
+    const ctx = this.context(repository, `reading manifest "${reference}"`);
+    if (!isValidTag(reference) && !isDigest(reference)) {
+      throw this.fail(`${where(ctx)}: "${reference}" is neither a tag (letters, digits, _ . -, at most 128) nor a digest (sha256:…)`);
+    }
+    const result = await this.request("GET", `${this.origin}/v2/${name}/manifests/${reference}`, name, ctx, { Accept: accept.join(", ") });
+    if (result.status === 404) return undefined;
+    if (result.status !== 200) throw this.fail(httpProblem(ctx, result, this.credentials));
+    const digest = sha256Digest(result.body);
+    const named = isDigest(reference) ? reference : result.headers.get("docker-content-digest");
+    if (named && named !== digest) {
+      throw this.fail(`${where(ctx)}: the manifest's bytes hash to ${digest}, not ${named}; the registry or a proxy altered it`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(result.body.toString("utf8"));
+    } catch {
+      throw this.fail(`${where(ctx)}: the manifest is not JSON; check that the address points at a container registry`);
+    }
+    return { digest, mediaType: result.headers.get("content-type") ?? "", json };
+  }
+
+  /** The blob `digest` of `repository`, verified against that digest. */
+  async blob(repository: string, digest: string): Promise<Buffer> {
+    const name = repositoryPath(this.address, repository);
+    const ctx = this.context(repository, `downloading blob ${digest}`);
+    if (!isDigest(digest)) throw this.fail(`${where(ctx)}: "${digest}" is not a sha256 digest`);
+    const result = await this.request("GET", `${this.origin}/v2/${name}/blobs/${digest}`, name, ctx, { Accept: "*/*" });
+    if (result.status !== 200) throw this.fail(httpProblem(ctx, result, this.credentials));
+    const actual = sha256Digest(result.body);
+    if (actual !== digest) throw this.fail(`${where(ctx)}: the blob's bytes hash to ${actual}; the download is corrupt or was altered`);
+    return result.body;
   }
 
   /** User and password for `docker login` / BuildKit: basic as given, Azure as ACR refresh token. */
@@ -266,6 +312,10 @@ export class RegistryClient {
   private fail(message: string): UserError {
     return new UserError(redact(message, this.secrets));
   }
+}
+
+function sha256Digest(bytes: Buffer): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
 function hasCode(result: HttpResult, code: string): boolean {
