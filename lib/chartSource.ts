@@ -3,12 +3,17 @@ import type { Settings } from "./settings/schema";
 export const CHART_NAME = "dagster-user-deployments";
 export const DAGSTER_HELM_REPO = "https://dagster-io.github.io/helm";
 
-/** Where the chart comes from and which version, as helm.v3.Release takes it. */
+/** Where the chart comes from and which version, as configured (before anything is resolved). */
 export interface ChartSource {
-  /** A chart name in `repo`, or an `oci://` reference. */
+  /** The chart's name: the last part of an OCI path. */
+  readonly name: string;
+  /** As helm.v3.Release takes it: a chart name in `repo`, or an `oci://` reference. */
   readonly chart: string;
+  /** The Helm repository's URL; undefined for an OCI chart. */
   readonly repo: string | undefined;
-  /** undefined: the latest version the source offers. */
+  /** For an OCI chart: the repository path, relative to `docker.container_registry`. */
+  readonly ociRepository: string | undefined;
+  /** undefined: the highest stable version the source offers. */
   readonly version: string | undefined;
   readonly skipSchemaValidation: boolean;
 }
@@ -18,8 +23,9 @@ export function chartSource(settings: Settings): ChartSource {
   const skipSchemaValidation = settings.helm.skip_schema_validation;
   const ociPath = settings.docker.container_registry_chart_path;
   if (ociPath) {
-    const registry = settings.docker.container_registry.replace(/^https?:\/\//, "");
-    return { chart: `oci://${registry}/${ociPath}`, repo: undefined, version, skipSchemaValidation };
+    const registry = settings.docker.container_registry.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+    const name = ociPath.split("/").pop() ?? ociPath;
+    return { name, chart: `oci://${registry}/${ociPath}`, repo: undefined, ociRepository: ociPath, version, skipSchemaValidation };
   }
-  return { chart: CHART_NAME, repo: DAGSTER_HELM_REPO, version, skipSchemaValidation };
+  return { name: CHART_NAME, chart: CHART_NAME, repo: DAGSTER_HELM_REPO, ociRepository: undefined, version, skipSchemaValidation };
 }

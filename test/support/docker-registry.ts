@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { basicAuthorization } from "../../lib/registry/auth";
 import { fetchWithCa, type FetchLike } from "../../lib/registry/http";
 import { freePort } from "./free-port";
-import { tinyImage, type Blob, type TinyImage } from "./tiny-image";
+import { blobOf, OCI_MANIFEST, tinyImage, type Blob, type TinyImage } from "./tiny-image";
 
 /** Debian packages these helpers need (CI's apt-get line). */
 export const REGISTRY_PACKAGES = ["docker-registry", "apache2-utils", "openssl"] as const;
@@ -211,6 +211,25 @@ export async function seedTags(registry: LocalRegistry, repository: string, tags
   const digest = await pushImage(registry, repository, image);
   await tagImage(registry, repository, tags, image);
   return digest;
+}
+
+/**
+ * Pushes an OCI artifact (what `helm push` sends for a chart): its config and layers as blobs, then
+ * an OCI manifest under `tag`. Returns the manifest's digest.
+ */
+export async function pushArtifact(
+  registry: LocalRegistry,
+  repository: string,
+  tag: string,
+  config: { readonly mediaType: string; readonly bytes: Buffer },
+  layers: readonly { readonly mediaType: string; readonly bytes: Buffer }[],
+): Promise<string> {
+  const described = [config, ...layers].map((part) => ({ mediaType: part.mediaType, blob: blobOf(part.bytes) }));
+  for (const { blob } of described) await pushBlob(registry, repository, blob);
+  const [configPart, ...layerParts] = described.map(({ mediaType, blob }) => ({ mediaType, digest: blob.digest, size: blob.bytes.length }));
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: configPart, layers: layerParts }));
+  await put(registry, `/v2/${repository}/manifests/${tag}`, OCI_MANIFEST, manifest);
+  return blobOf(manifest).digest;
 }
 
 async function pushBlob(registry: LocalRegistry, repository: string, blob: Blob): Promise<void> {

@@ -11,7 +11,7 @@ export interface RecordedRequest {
 export interface FakeAnswer {
   readonly status: number;
   readonly headers?: Record<string, string>;
-  readonly body?: string | object;
+  readonly body?: string | Buffer | object;
 }
 
 /** What to answer; `undefined` means never answer (to test timeouts). */
@@ -37,8 +37,9 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
     requests.push(recorded);
     const answer = await handler(recorded, origin);
     if (answer === undefined) return; // hang: the client's timeout must end it
-    const body = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
-    const type = typeof answer.body === "object" ? { "Content-Type": "application/json" } : {};
+    const raw = answer.body;
+    const body = raw === undefined ? "" : typeof raw === "string" || Buffer.isBuffer(raw) ? raw : JSON.stringify(raw);
+    const type = typeof raw === "object" && !Buffer.isBuffer(raw) ? { "Content-Type": "application/json" } : {};
     res.writeHead(answer.status, { ...type, ...answer.headers });
     res.end(req.method === "HEAD" ? undefined : body);
   });
