@@ -1,12 +1,18 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CodeLocation } from "./components/codeLocation";
+import { deployableChart } from "./components/helmChart";
 import { registryAuth } from "./components/registryAuth";
+import { asRunError } from "./components/runError";
 import { currentGitBranch } from "./lib/branch";
+import { registryConfigPath } from "./lib/chart/registryConfig";
+import { chartValues } from "./lib/chartValues";
 import { planDeployment } from "./lib/deployment";
-import { isUserError } from "./lib/errors";
 import { imageName, imageRepositoryPath } from "./lib/image";
 import { buildPlan, hashBuild } from "./lib/imageBuild";
+
+/** Our cache beside the dependencies: source-hash stats and unpacked charts survive between runs. */
+const CACHE_DIR = path.join(process.cwd(), "node_modules/.cache/dagster-code-locations");
 
 function plan() {
   try {
@@ -26,11 +32,6 @@ function plan() {
   }
 }
 
-/** A RunError is shown without a stack trace: a user error's message already says what to fix. */
-function asRunError(err: unknown): never {
-  throw isUserError(err) ? new pulumi.RunError(err.message) : err;
-}
-
 const deployment = plan();
 const { settings, names, build } = deployment;
 for (const name of build?.unsetEnvVars ?? []) {
@@ -38,10 +39,29 @@ for (const name of build?.unsetEnvVars ?? []) {
 }
 
 const auth = registryAuth(settings);
+const chartSource = deployment.chart;
+// Helm pulls an OCI chart itself only when it is deployed from its reference (schema kept); it
+// then needs the images' credentials, which travel in a file for the run, never in state.
+const helmPullsWithCredentials =
+  chartSource.ociRepository !== undefined && !chartSource.skipSchemaValidation && (settings.docker.use_az_login || settings.docker.username !== undefined);
+const chartRegistryConfig = helmPullsWithCredentials ? registryConfigPath(pulumi.getProject(), pulumi.getStack()) : undefined;
+const chart = deployableChart({
+  source: chartSource,
+  registry: settings.docker.container_registry,
+  login: auth.login,
+  cacheRoot: path.join(CACHE_DIR, "charts"),
+  projectDir: process.cwd(),
+  // The release's values but for the image tag, so a bad `chart:` value fails the preview already.
+  values: chartValues(settings, names, { repository: imageName(settings, names), tag: `${settings.dagster_version}-0` }, settings.kubernetes.namespace),
+  registryConfigPath: chartRegistryConfig,
+  offline: process.env.DAGSTER_CODE_LOCATIONS_OFFLINE === "1",
+});
+
 const location = new CodeLocation("code-location", {
   settings,
   names,
-  chart: deployment.chart,
+  chart,
+  registryConfigPath: chartRegistryConfig,
   owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
   image: {
     registry: settings.docker.container_registry,
@@ -53,10 +73,8 @@ const location = new CodeLocation("code-location", {
     build: build
       ? {
           plan: build,
-          // A stat cache beside the dependencies makes repeated runs read only what changed.
-          sourceHash: pulumi.output(
-            hashBuild(build, settings.dagster_version, path.join(process.cwd(), "node_modules/.cache/dagster-code-locations")).catch(asRunError),
-          ),
+          // The stat cache makes repeated runs read only what changed.
+          sourceHash: pulumi.output(hashBuild(build, settings.dagster_version, CACHE_DIR).catch(asRunError)),
         }
       : { existingTag: settings.docker.image_tag ?? "" },
   },

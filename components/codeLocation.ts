@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartValues, CODE_SERVER_PORT } from "../lib/chartValues";
-import type { ChartSource } from "../lib/chartSource";
 import type { DeploymentNames } from "../lib/names";
 import type { Settings } from "../lib/settings/schema";
 import { CodeImage, type CodeImageArgs } from "./codeImage";
 import { DagsterVersionCheck } from "./dagsterVersionCheck";
+import type { DeployableChart } from "./helmChart";
 import { WorkspaceEntry } from "./workspaceEntry";
 
 export interface CodeLocationArgs {
@@ -13,8 +13,13 @@ export interface CodeLocationArgs {
   readonly settings: Settings;
   /** Deployment, release and location names, derived from the settings and the branch. */
   readonly names: DeploymentNames;
-  /** Where the dagster-user-deployments chart comes from. */
-  readonly chart: ChartSource;
+  /** The dagster-user-deployments chart to deploy, resolved (see deployableChart). */
+  readonly chart: pulumi.Input<DeployableChart>;
+  /**
+   * A Docker-style registry config Helm reads while it pulls an OCI chart itself.
+   * @default none: Helm's own (ambient) registry config
+   */
+  readonly registryConfigPath?: string;
   /** The image the code server runs: built here, or an existing tag. */
   readonly image: CodeImageArgs;
   /** `<project>/<stack>`, recorded as the owner of this location's workspace entry. */
@@ -39,12 +44,14 @@ export class CodeLocation extends pulumi.ComponentResource {
 
   constructor(name: string, args: CodeLocationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dagster-code-locations:index:CodeLocation", name, {}, opts);
-    const { settings, names, chart } = args;
+    const { settings, names } = args;
+    const chart = pulumi.output(args.chart);
     const namespace = settings.kubernetes.namespace;
 
     const instance = settings.instance;
     const context = settings.kubernetes.context;
-    const provider = new k8s.Provider(`${name}-k8s`, { context }, { parent: this });
+    const helmReleaseSettings = args.registryConfigPath ? { registryConfigPath: args.registryConfigPath } : undefined;
+    const provider = new k8s.Provider(`${name}-k8s`, { context, helmReleaseSettings }, { parent: this });
 
     // Nothing is built or deployed for a Dagster version the instance does not run.
     const preflight = instance.check_dagster_version
@@ -66,7 +73,7 @@ export class CodeLocation extends pulumi.ComponentResource {
         namespace,
         createNamespace: settings.helm.create_new_namespace,
         chart: chart.chart,
-        repositoryOpts: chart.repo ? { repo: chart.repo } : undefined,
+        repositoryOpts: chart.apply((c) => (c.repo ? { repo: c.repo } : undefined)),
         version: chart.version,
         values: image.apply((ref) => chartValues(settings, names, ref, namespace)),
         disableOpenapiValidation: settings.helm.disable_openapi_validation,

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { before, describe, it } from "node:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
 import { DAGSTER_VERSION_CHECK_TYPE } from "../components/dagsterVersionCheck";
@@ -8,13 +10,28 @@ import { WORKSPACE_ENTRY_TYPE } from "../components/workspaceEntry";
 import { compileValuesSchema } from "../lib/chartSchema";
 import { CI_BRANCH_VARIABLES } from "../lib/branch";
 import { readStackFiles } from "../lib/stackFiles";
+import { dagsterChartFiles, packChart, pushChart } from "./support/charts";
+import { registrySkipReason, startRegistry, type LocalRegistry } from "./support/docker-registry";
 import { readSharedChartFile, REPO_ROOT } from "./support/repo";
 
 // The real index.ts, under Pulumi's mocks, with the repository's dev stack config, deploying an
-// existing image (docker.image_tag) from a registry with a user and password.
+// existing image (docker.image_tag) from a registry with a user and password: the real loopback
+// registry, which holds Dagster's chart too (helm.skip_schema_validation: true, as the dev stack has).
 const DIGEST = `sha256:${"ab".repeat(32)}`;
+const CHART_REPOSITORY = "helm/dagster/dagster-user-deployments";
+const PASSWORD = "hunter2-registry";
 let run: MockRun;
+let registry: LocalRegistry;
+let host: string;
+const skip = registrySkipReason();
 before(async () => {
+  if (skip) return;
+  registry = await startRegistry({ auth: { username: "deployer", password: PASSWORD } });
+  host = registry.registry.replace("http://", "");
+  // use_latest_chart_version: the highest stable version wins over the older one and the release candidate.
+  for (const version of ["1.11.15", "1.11.16", "1.12.0-rc.1"]) {
+    await pushChart(registry, CHART_REPOSITORY, "dagster-user-deployments", version, packChart("dagster-user-deployments", dagsterChartFiles(version)));
+  }
   // The branch comes from the config here, whatever CI this runs on.
   for (const name of CI_BRANCH_VARIABLES) delete process.env[name];
   const files = readStackFiles(REPO_ROOT, "dev.feature-x");
@@ -25,10 +42,11 @@ before(async () => {
   });
   files.config["dagster-code-locations:docker"] = JSON.stringify({
     ...JSON.parse(files.config["dagster-code-locations:docker"] ?? "{}"),
+    container_registry: registry.registry,
     use_az_login: false,
     username: "deployer",
   });
-  files.config["dagster-code-locations:registry_password"] = "hunter2-registry";
+  files.config["dagster-code-locations:registry_password"] = PASSWORD;
   run = await runProgramUnderMocks({
     ...files,
     secretKeys: ["dagster-code-locations:registry_password"],
@@ -39,6 +57,7 @@ before(async () => {
     computed: { [EXISTING_IMAGE_TYPE]: () => ({ digest: DIGEST }) },
   });
 });
+after(() => registry?.stop());
 
 function only(type: string): RecordedResource {
   const found = run.resources.filter((r) => r.type === type);
@@ -46,7 +65,7 @@ function only(type: string): RecordedResource {
   return found[0] as RecordedResource;
 }
 
-describe("the program (index.ts under mocks)", () => {
+describe("the program (index.ts under mocks)", { skip }, () => {
   it("deploys one release of dagster-user-deployments named after the deployment, inside the component", () => {
     const release = only("kubernetes:helm.sh/v3:Release");
     assert.equal(release.inputs.name, "example--feature-x");
@@ -61,7 +80,7 @@ describe("the program (index.ts under mocks)", () => {
     assert.equal(existing.inputs.repository, "example/example--feature-x");
     assert.deepEqual(existing.secretPaths, ["login"]);
     assert.equal(run.resources.filter((r) => r.type === "docker-build:index:Image").length, 0);
-    assert.ok(!JSON.stringify(run.outputs).includes("hunter2-registry"));
+    assert.ok(!JSON.stringify(run.outputs).includes(PASSWORD));
   });
 
   it("holds exactly this one deployment, with the configured image", () => {
@@ -69,7 +88,7 @@ describe("the program (index.ts under mocks)", () => {
     assert.equal(values.deployments.length, 1);
     assert.equal(values.deployments[0]?.name, "example--feature-x");
     assert.deepEqual(values.deployments[0]?.image, {
-      repository: "dagster-uc.dev.acr.io/example/example--feature-x",
+      repository: `${host}/example/example--feature-x`,
       tag: `1.11.16-7@${DIGEST}`,
       pullPolicy: "IfNotPresent",
     });
@@ -82,11 +101,25 @@ describe("the program (index.ts under mocks)", () => {
     assert.notEqual(inputs.skipAwait, true);
   });
 
-  it("takes the chart from the team's registry when container_registry_chart_path is set, latest version", () => {
+  it("pulls the latest chart from the team's registry and deploys it from a local copy without any schema", () => {
     const inputs = only("kubernetes:helm.sh/v3:Release").inputs;
-    assert.equal(inputs.chart, "oci://dagster-uc.dev.acr.io/helm/dagster/dagster-user-deployments");
+    // Relative to the project, so the path, and so the release's inputs, are the same on every machine.
+    const chart = String(inputs.chart);
+    assert.match(chart, /^\.\/node_modules\/\.cache\/dagster-code-locations\/charts\/dagster-user-deployments\/1\.11\.16\/[0-9a-f]{64}\/no-schema\/dagster-user-deployments$/);
     assert.equal(inputs.version, undefined);
     assert.equal(inputs.repositoryOpts, undefined);
+    const dir = path.join(REPO_ROOT, chart);
+    assert.match(readFileSync(path.join(dir, "Chart.yaml"), "utf8"), /^version: 1\.11\.16$/m);
+    assert.ok(existsSync(path.join(dir, "templates/deployment-user.yaml")));
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" });
+    assert.deepEqual(files.filter((file) => file.endsWith("values.schema.json")), []);
+  });
+
+  it("gives Helm no credentials: it reads the chart from disk", () => {
+    assert.equal(only("pulumi:providers:kubernetes").inputs.helmReleaseSettings, undefined);
+    const release = only("kubernetes:helm.sh/v3:Release");
+    assert.ok(!JSON.stringify(release.inputs).includes(PASSWORD));
+    assert.deepEqual(release.secretPaths, []);
   });
 
   it("deploys through a Kubernetes provider for the configured context", () => {
@@ -126,7 +159,7 @@ describe("the program (index.ts under mocks)", () => {
     assert.deepEqual(run.outputs, {
       deploymentName: "example--feature-x",
       locationName: "example:feature-x",
-      image: `dagster-uc.dev.acr.io/example/example--feature-x:1.11.16-7@${DIGEST}`,
+      image: `${host}/example/example--feature-x:1.11.16-7@${DIGEST}`,
       branch: "feature-x",
       releaseName: "example--feature-x",
       namespace: "dagster",

@@ -1,22 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { describe, it } from "node:test";
 import { readStackFiles } from "../lib/stackFiles";
-import { cleanEnv, REPO_ROOT } from "./support/repo";
+import { runUnderLoader } from "./support/pulumi-loader";
+import { REPO_ROOT } from "./support/repo";
 
-const runner = path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/cmd/run");
-const preload = path.join(__dirname, "support/pulumi-loader-preload.js");
-
-/** Starts cmd/run as the language host does, with the mock monitor preloaded. */
+/** The repository's dev stack; the chart stays unresolved (these runs load the program, they pull nothing). */
 function runProgram(project: string, config: Record<string, string>) {
-  return spawnSync(process.execPath, ["--require", preload, runner, "--monitor=mock", `--project=${project}`, "--stack=dev", "."], {
-    cwd: REPO_ROOT,
-    // What the language host sets for a TypeScript project (runtime.options.typescript: true).
-    env: cleanEnv({ PULUMI_NODEJS_TYPESCRIPT: "true", LOADER_TEST_INPUT: JSON.stringify({ project, stack: "dev", config }) }),
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+  return runUnderLoader(project, "dev", config, { DAGSTER_CODE_LOCATIONS_OFFLINE: "1" });
 }
 
 describe("loading through Pulumi's own program runner", () => {

@@ -86,6 +86,15 @@ describe("render", () => {
     assert.equal(renderJson(["--stack", "dev", "--branch", "main"], pinned).release.version, "1.11.16");
   });
 
+  it("shows whether Helm's values-schema check is skipped, without contacting the chart source", () => {
+    // The dev stack's chart is in dagster-uc.dev.acr.io, which these machines cannot reach.
+    assert.equal(renderJson(["--stack", "dev", "--branch", "main"], dir).release.skipSchemaValidation, true);
+    const checked = project({ "Pulumi.dev.yaml": [[["config", `${P}:helm`], { skip_schema_validation: false }]] });
+    const doc = renderJson(["--stack", "dev", "--branch", "main"], checked);
+    assert.equal(doc.release.skipSchemaValidation, false);
+    assert.equal(doc.release.chart, "oci://dagster-uc.dev.acr.io/helm/dagster/dagster-user-deployments");
+  });
+
   it("uses Dagster's Helm repository when no chart path is configured, and merges chart values over", () => {
     const repo = project({
       "Pulumi.dev.yaml": [

@@ -44,6 +44,8 @@ export const render: Command = async (args, io) => {
   const build = plan.settings.docker.image_tag ? undefined : buildPlan(plan.settings, plan.names, plan.repositoryRoot, io.env);
   const resolveTag = values["resolve-tag"] === true;
 
+  // render contacts nothing: the program leaves the chart as configured (the version "latest" unresolved).
+  process.env.DAGSTER_CODE_LOCATIONS_OFFLINE = "1";
   const run = await runProgramUnderMocks({
     project: files.project,
     stack,

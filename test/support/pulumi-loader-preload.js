@@ -1,17 +1,20 @@
 // Preloaded (node --require) into @pulumi/pulumi's own program runner, `cmd/run` — the entry point the
 // Pulumi CLI's Node.js language host starts — to put Pulumi's mock monitor where the engine would be.
-// `--monitor=mock` tells the runner to use it. At exit, prints {types, outputs} as JSON on stdout.
+// `--monitor=mock` tells the runner to use it. At exit, prints {types, resources, outputs} as JSON on
+// stdout; `resources` holds each registration's type, name and inputs.
 // Plain JavaScript on purpose: TypeScript in this process is loaded by the runner's ts-node alone.
 "use strict";
 const pulumi = require("@pulumi/pulumi");
 
 const { project, stack, config } = JSON.parse(process.env.LOADER_TEST_INPUT);
 const types = [];
+const resources = [];
 pulumi.runtime.setAllConfig(config, []);
 pulumi.runtime.setMocks(
   {
     newResource: (args) => {
       types.push(args.type);
+      resources.push({ type: args.type, name: args.name, inputs: args.inputs });
       // What the registry would answer for an existing tag.
       const digest = `sha256:${"0".repeat(64)}`;
       const computed = args.type.endsWith(":ExistingImage") || args.type === "docker-build:index:Image" ? { digest } : args.type.endsWith(":ImageVersion") ? { tag: "1.11.16-1" } : {};
@@ -32,5 +35,5 @@ process.on("exit", () => {
   const stackResource = [...registered.values()].find((r) => r.urn.includes("::pulumi:pulumi:Stack::"));
   const state = stackResource && stackResource.state;
   const outputs = state && typeof state.toJavaScript === "function" ? state.toJavaScript() : state;
-  process.stdout.write(JSON.stringify({ types, outputs }));
+  process.stdout.write(JSON.stringify({ types, resources, outputs }));
 });
