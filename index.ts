@@ -5,7 +5,7 @@ import { deployableChart } from "./components/helmChart";
 import { registryAuth } from "./components/registryAuth";
 import { asRunError } from "./components/runError";
 import { currentGitBranch } from "./lib/branch";
-import { registryConfigPath } from "./lib/chart/registryConfig";
+import { helmRegistryConfigPath } from "./lib/chart/registryConfig";
 import { chartValues } from "./lib/chartValues";
 import { planDeployment } from "./lib/deployment";
 import { imageName, imageRepositoryPath } from "./lib/image";
@@ -39,14 +39,10 @@ for (const name of build?.unsetEnvVars ?? []) {
 }
 
 const auth = registryAuth(settings);
-const chartSource = deployment.chart;
-// Helm pulls an OCI chart itself only when it is deployed from its reference (schema kept); it
-// then needs the images' credentials, which travel in a file for the run, never in state.
-const helmPullsWithCredentials =
-  chartSource.ociRepository !== undefined && !chartSource.skipSchemaValidation && (settings.docker.use_az_login || settings.docker.username !== undefined);
-const chartRegistryConfig = helmPullsWithCredentials ? registryConfigPath(pulumi.getProject(), pulumi.getStack()) : undefined;
+// Credentials Helm needs travel in a file that lives for the run, never in state.
+const chartRegistryConfig = helmRegistryConfigPath(deployment.chart, auth.authenticated, pulumi.getProject(), pulumi.getStack());
 const chart = deployableChart({
-  source: chartSource,
+  source: deployment.chart,
   registry: settings.docker.container_registry,
   login: auth.login,
   cacheRoot: path.join(CACHE_DIR, "charts"),

@@ -5,6 +5,8 @@ import { clientCredentials, type RegistryLogin } from "../lib/registryLogin";
 import type { Settings } from "../lib/settings/schema";
 
 export interface RegistryAuth {
+  /** Whether there are credentials at all (Azure login, or a user with a password). */
+  readonly authenticated: boolean;
   /** How to read tags and manifests (secret). */
   readonly login: pulumi.Output<RegistryLogin>;
   /**
@@ -37,7 +39,7 @@ export function registryAuth(settings: Settings): RegistryAuth {
     if (pulumi.runtime.isDryRun()) return { username: ACR_REFRESH_TOKEN_USER, password: undefined };
     return new RegistryClient({ registry: docker.container_registry, credentials: clientCredentials(value) }).dockerLoginCredentials();
   });
-  return { login, push: pulumi.secret(push) };
+  return { authenticated: docker.use_az_login || docker.username !== undefined && settings.registry_password !== undefined, login, push: pulumi.secret(push) };
 }
 
 function azureAccessToken(): pulumi.Output<string> {

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { entryProblem } from "../lib/chart/archive";
-import { registryConfigPath, writeRegistryConfig } from "../lib/chart/registryConfig";
+import { helmRegistryConfigPath, registryConfigPath, writeRegistryConfig } from "../lib/chart/registryConfig";
+import type { ChartSource } from "../lib/chartSource";
 import { ociTagFromVersion, pickChartVersion, versionFromOciTag } from "../lib/chart/versions";
 import { REPO_ROOT } from "./support/repo";
 
@@ -44,6 +45,15 @@ describe("archive entries", () => {
 });
 
 describe("the registry config Helm reads for an OCI chart", () => {
+  it("is given only when Helm pulls an OCI chart itself from a registry that wants credentials", () => {
+    const oci: ChartSource = { name: "c", chart: "oci://r/c", repo: undefined, ociRepository: "c", version: undefined, skipSchemaValidation: false };
+    assert.equal(helmRegistryConfigPath(oci, true, "p", "dev"), registryConfigPath("p", "dev"));
+    assert.equal(helmRegistryConfigPath(oci, false, "p", "dev"), undefined);
+    // With the schema stripped, Helm reads the local copy.
+    assert.equal(helmRegistryConfigPath({ ...oci, skipSchemaValidation: true }, true, "p", "dev"), undefined);
+    assert.equal(helmRegistryConfigPath({ ...oci, chart: "c", repo: "https://h", ociRepository: undefined }, true, "p", "dev"), undefined);
+  });
+
   it("lives at one path per stack, private to the user", () => {
     const a = registryConfigPath("p", "dev.a", scratch);
     assert.equal(a, registryConfigPath("p", "dev.a", scratch));

@@ -2,7 +2,17 @@ import { createHash, randomBytes } from "node:crypto";
 import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type { ChartSource } from "../chartSource";
 import { UserError } from "../errors";
+
+/**
+ * The registry config a run gives Helm, if any: only for an OCI chart that Helm pulls itself (the
+ * schema kept, so not from a local copy) from a registry that wants credentials.
+ */
+export function helmRegistryConfigPath(source: ChartSource, authenticated: boolean, project: string, stack: string): string | undefined {
+  const helmPulls = source.ociRepository !== undefined && !source.skipSchemaValidation;
+  return helmPulls && authenticated ? registryConfigPath(project, stack) : undefined;
+}
 
 /**
  * Where Helm finds this stack's registry credentials while a run deploys an OCI chart: under the

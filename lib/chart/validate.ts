@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { compileValuesSchema } from "../chartSchema";
+import { UserError } from "../errors";
 import type { ResolvedChart } from "./resolve";
 
 /**
@@ -12,7 +13,12 @@ import type { ResolvedChart } from "./resolve";
 export function chartValuesProblems(chart: ResolvedChart, values: unknown): string[] {
   const schemaFile = path.join(chart.dir, "values.schema.json");
   if (!existsSync(schemaFile)) return [];
-  const schema: unknown = JSON.parse(readFileSync(schemaFile, "utf8"));
+  let schema: unknown;
+  try {
+    schema = JSON.parse(readFileSync(schemaFile, "utf8"));
+  } catch (err) {
+    throw new UserError(`chart: ${chart.name} ${chart.version}'s values.schema.json is not JSON (${err instanceof Error ? err.message : String(err)}); set helm.skip_schema_validation: true to deploy it anyway`);
+  }
   const valuesFile = path.join(chart.dir, "values.yaml");
   const defaults: unknown = existsSync(valuesFile) ? (parse(readFileSync(valuesFile, "utf8")) ?? {}) : {};
   const validate = compileValuesSchema(schema, defaults);
