@@ -30,6 +30,11 @@ export function sha256File(absPath: string, buffer: Buffer): string | undefined 
   }
 }
 
-export function sha256Hex(data: string | Buffer): string {
+export function sha256Hex(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+/** `sha256:<hex>`, as registries and Helm indexes name content. */
+export function sha256Digest(data: Uint8Array): string {
+  return `sha256:${sha256Hex(data)}`;
 }

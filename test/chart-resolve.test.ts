@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { sha256Digest } from "../lib/chart/cache";
+import { sha256Digest } from "../lib/fileDigest";
 import { chartSource } from "../lib/chartSource";
 import { resolveChart } from "../lib/chart/resolve";
 import { RegistryClient } from "../lib/registry/client";

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../errors";
+import { sha256Digest } from "../fileDigest";
 import { unpackChartArchive } from "./archive";
 import { copyWithoutSchemas } from "./schemaless";
 
@@ -19,10 +20,6 @@ const MARKER = "complete.json";
 export function chartCacheDir(root: string, key: ChartKey): string {
   const safe = (part: string) => part.replace(/[^A-Za-z0-9._+-]/g, "_");
   return path.join(root, safe(key.name), safe(key.version), key.digest.replace(/^sha256:/, ""));
-}
-
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { parse } from "yaml";
 import { UserError } from "../errors";
-import { send, TransportError, type FetchLike, type RetryPolicy } from "../registry/http";
-import { isRetryableStatus } from "../registry/http";
+import { isRetryableStatus, send, TransportError, type FetchLike, type RetryPolicy } from "../registry/http";
 import { oneLine } from "../registry/problems";
 
 /** One version of a chart as a Helm repository's index.yaml lists it. */

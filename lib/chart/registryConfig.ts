@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { ChartSource } from "../chartSource";
 import { UserError } from "../errors";
+import { sha256Hex } from "../fileDigest";
 
 /**
  * The registry config a run gives Helm, if any: only for an OCI chart that Helm pulls itself (the
@@ -21,7 +22,7 @@ export function helmRegistryConfigPath(source: ChartSource, authenticated: boole
  */
 export function registryConfigPath(project: string, stack: string, base: string = tmpdir()): string {
   const uid = process.getuid?.() ?? 0;
-  const id = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 16);
+  const id = sha256Hex(`${project}/${stack}`).slice(0, 16);
   return path.join(base, `dagster-code-locations-${uid}`, id, "registry-config.json");
 }
 

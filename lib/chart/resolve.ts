@@ -44,7 +44,8 @@ export async function resolveChart(source: ChartSource, options: ResolveOptions)
     key = { name: source.name, version: found.version, digest: found.digest };
     download = () => client.blob(repository, found.digest);
   } else {
-    const repo = source.repo as string;
+    const repo = source.repo;
+    if (repo === undefined) throw new Error("resolveChart: a chart source is either a Helm repository or an OCI repository");
     const entries = await indexedChartVersions(repo, source.name, options.http);
     const version = pickChartVersion(entries.map((e) => e.version), source.version);
     const entry = entries.find((e) => e.version === version);

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { UserError } from "../errors";
+import { sha256Digest } from "../fileDigest";
 import {
   imageRepository,
   isDigest,
@@ -312,10 +312,6 @@ export class RegistryClient {
   private fail(message: string): UserError {
     return new UserError(redact(message, this.secrets));
   }
-}
-
-function sha256Digest(bytes: Buffer): string {
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
 function hasCode(result: HttpResult, code: string): boolean {

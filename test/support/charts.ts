@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { HELM_CHART_LAYER_MEDIA_TYPE, HELM_CONFIG_MEDIA_TYPE } from "../../lib/chart/ociChart";
 import { ociTagFromVersion } from "../../lib/chart/versions";
-import { sha256Digest } from "../../lib/chart/cache";
+import { sha256Digest } from "../../lib/fileDigest";
 import { pushArtifact, type LocalRegistry } from "./docker-registry";
 import { startFakeServer, type FakeServer } from "./fake-server";
 import { SHARED_CHART_DIR } from "./repo";
