@@ -13,7 +13,7 @@ import type { Settings } from "../lib/settings/schema";
 import { chartYaml, packChart, pushChart, startHelmRepository, testChartFiles } from "./support/charts";
 import { registrySkipReason, startRegistry, type LocalRegistry } from "./support/docker-registry";
 import { expectUserError } from "./support/expect-user-error";
-import type { FakeServer } from "./support/fake-server";
+import { registryError, startFakeServer, type FakeServer } from "./support/fake-server";
 
 const scratch: string[] = [];
 after(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -186,5 +186,49 @@ describe("OCI charts in the real loopback registry, with htpasswd auth", { skip,
     await expectUserError(resolveChart(ociSource({ version: "1.9.0" }), { cacheRoot: cacheRoot(), registry: client() }), [
       `chart oci://${registry.registry.replace("http://", "")}/${repository}: no version 1.9.0 (it has 1.12.0-rc.1, 1.11.16, 1.11.15)`,
     ]);
+  });
+});
+
+describe("an OCI chart behind Azure Container Registry's token exchange", { skip, timeout: 120_000 }, () => {
+  // A stand-in for ACR's auth in front of the real registry: AAD token -> /oauth2/exchange ->
+  // refresh token -> /oauth2/token -> access token, then /v2/ only with that token.
+  const repository = "helm/dagster-user-deployments";
+  let registry: LocalRegistry;
+  let acr: FakeServer;
+  before(async () => {
+    registry = await startRegistry();
+    await pushChart(registry, repository, "dagster-user-deployments", "1.11.16", packChart("dagster-user-deployments", testChartFiles("dagster-user-deployments", "1.11.16")));
+    acr = await startFakeServer(async (req, origin) => {
+      const url = new URL(req.url, origin);
+      const form = new URLSearchParams(req.body);
+      if (url.pathname === "/oauth2/exchange") {
+        return form.get("access_token") === "aad-token" ? { status: 200, body: { refresh_token: "acr-refresh" } } : { status: 401, body: registryError("UNAUTHORIZED", "bad AAD token") };
+      }
+      if (url.pathname === "/oauth2/token") {
+        const ok = form.get("refresh_token") === "acr-refresh" && form.get("scope") === `repository:${repository}:pull`;
+        return ok ? { status: 200, body: { access_token: "acr-access" } } : { status: 401, body: registryError("UNAUTHORIZED", "bad refresh token") };
+      }
+      if (req.headers.authorization !== "Bearer acr-access") {
+        const challenge = `Bearer realm="${origin}/oauth2/token",service="${url.host}",scope="repository:${repository}:pull"`;
+        return { status: 401, headers: { "WWW-Authenticate": challenge }, body: registryError("UNAUTHORIZED", "authentication required") };
+      }
+      const upstream = await fetch(`${registry.origin}${req.url}`, { headers: { Accept: String(req.headers.accept ?? "*/*") } });
+      const headers: Record<string, string> = {};
+      for (const name of ["content-type", "docker-content-digest"]) if (upstream.headers.get(name)) headers[name] = upstream.headers.get(name)!;
+      return { status: upstream.status, headers, body: Buffer.from(await upstream.arrayBuffer()) };
+    });
+  });
+  after(async () => {
+    await acr?.close();
+    await registry?.stop();
+  });
+
+  it("pulls the chart with the refresh token the Azure identity's token was exchanged for", async () => {
+    const client = new RegistryClient({ registry: `http://${acr.host}`, credentials: { kind: "azure", getAccessToken: async () => "aad-token" }, retries: 0 });
+    const chart = await resolveChart(source({ ociPath: repository, registry: `http://${acr.host}` }), { cacheRoot: cacheRoot(), registry: client });
+    assert.equal(chart.version, "1.11.16");
+    assert.equal(acr.requests.filter((r) => r.url === "/oauth2/exchange").length, 1);
+    // Helm, pulling the same chart itself, gets the refresh token with ACR's all-zero user.
+    assert.deepEqual(await client.dockerLoginCredentials(), { username: "00000000-0000-0000-0000-000000000000", password: "acr-refresh" });
   });
 });
