@@ -24,12 +24,14 @@ export interface RegistryAuth {
 export function registryAuth(settings: Settings): RegistryAuth {
   const docker = settings.docker;
   let login: pulumi.Output<RegistryLogin>;
+  let authenticated = true;
   if (docker.use_az_login) {
     login = pulumi.secret(azureAccessToken().apply((accessToken): RegistryLogin => ({ kind: "azure", accessToken })));
   } else if (docker.username !== undefined && settings.registry_password !== undefined) {
     login = pulumi.secret<RegistryLogin>({ kind: "basic", username: docker.username, password: settings.registry_password });
   } else {
     login = pulumi.output<RegistryLogin>({ kind: "anonymous" });
+    authenticated = false;
   }
 
   const push = login.apply(async (value) => {
@@ -39,7 +41,7 @@ export function registryAuth(settings: Settings): RegistryAuth {
     if (pulumi.runtime.isDryRun()) return { username: ACR_REFRESH_TOKEN_USER, password: undefined };
     return new RegistryClient({ registry: docker.container_registry, credentials: clientCredentials(value) }).dockerLoginCredentials();
   });
-  return { authenticated: docker.use_az_login || docker.username !== undefined && settings.registry_password !== undefined, login, push: pulumi.secret(push) };
+  return { authenticated, login, push: pulumi.secret(push) };
 }
 
 function azureAccessToken(): pulumi.Output<string> {

@@ -49,7 +49,7 @@ function readable(what: string, read: () => void): void {
     read();
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === "string" && code.startsWith("TAR_") || /zlib|incorrect header|unexpected end/i.test(String(err))) {
+    if ((typeof code === "string" && code.startsWith("TAR_")) || /zlib|incorrect header|unexpected end/i.test(String(err))) {
       throw new UserError(`${what}: not a readable gzipped tar archive (${err instanceof Error ? err.message : String(err)})`);
     }
     throw err;

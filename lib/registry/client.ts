@@ -56,10 +56,9 @@ export interface RegistryClientOptions {
   readonly fetch?: FetchLike;
 }
 
-/** A manifest as the registry served it: its digest (checked), media type and parsed JSON. */
+/** A manifest as the registry served it: its digest (checked) and parsed JSON. */
 export interface Manifest {
   readonly digest: string;
-  readonly mediaType: string;
   readonly json: unknown;
 }
 
@@ -134,9 +133,7 @@ export class RegistryClient {
   async manifestDigest(repository: string, tagOrDigest: string): Promise<string | undefined> {
     const name = repositoryPath(this.address, repository);
     const ctx = this.context(repository, `checking manifest "${tagOrDigest}"`);
-    if (!isValidTag(tagOrDigest) && !isDigest(tagOrDigest)) {
-      throw this.fail(`${where(ctx)}: "${tagOrDigest}" is neither a tag (letters, digits, _ . -, at most 128) nor a digest (sha256:…)`);
-    }
+    this.checkReference(ctx, tagOrDigest);
     const url = `${this.origin}/v2/${name}/manifests/${tagOrDigest}`;
     const headers = { Accept: MANIFEST_MEDIA_TYPES.join(", ") };
     const head = await this.request("HEAD", url, name, ctx, headers);
@@ -158,9 +155,7 @@ export class RegistryClient {
   async manifest(repository: string, reference: string, accept: readonly string[]): Promise<Manifest | undefined> {
     const name = repositoryPath(this.address, repository);
     const ctx = this.context(repository, `reading manifest "${reference}"`);
-    if (!isValidTag(reference) && !isDigest(reference)) {
-      throw this.fail(`${where(ctx)}: "${reference}" is neither a tag (letters, digits, _ . -, at most 128) nor a digest (sha256:…)`);
-    }
+    this.checkReference(ctx, reference);
     const result = await this.request("GET", `${this.origin}/v2/${name}/manifests/${reference}`, name, ctx, { Accept: accept.join(", ") });
     if (result.status === 404) return undefined;
     if (result.status !== 200) throw this.fail(httpProblem(ctx, result, this.credentials));
@@ -175,7 +170,7 @@ export class RegistryClient {
     } catch {
       throw this.fail(`${where(ctx)}: the manifest is not JSON; check that the address points at a container registry`);
     }
-    return { digest, mediaType: result.headers.get("content-type") ?? "", json };
+    return { digest, json };
   }
 
   /** The blob `digest` of `repository`, verified against that digest. */
@@ -302,6 +297,12 @@ export class RegistryClient {
     } catch (err) {
       if (err instanceof TransportError) throw this.fail(transportProblem(ctx, err, this.policy.timeoutMs));
       throw err;
+    }
+  }
+
+  private checkReference(ctx: RequestContext, reference: string): void {
+    if (!isValidTag(reference) && !isDigest(reference)) {
+      throw this.fail(`${where(ctx)}: "${reference}" is neither a tag (letters, digits, _ . -, at most 128) nor a digest (sha256:…)`);
     }
   }
 
