@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { resolveBranch } from "../lib/branch";
 import { UserError } from "../lib/errors";
 import { isDns1035Label } from "../lib/kubernetesNames";
 import { branchSlug, deploymentNames, projectSlug } from "../lib/names";
 import { projectName } from "../lib/project";
+
+const sha8 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 8);
 
 describe("deployment names", () => {
   it("follows dagster-uc: <project>--<branch>, shown in Dagster as <project>:<branch>", () => {
@@ -64,6 +67,70 @@ describe("deployment names", () => {
         assert.ok(previous === undefined || previous === key, `${names.deploymentName} for both ${previous} and ${key}`);
         seen.set(names.deploymentName, key);
       }
+    }
+  });
+
+  it("keeps ordinary names as they were: plain, digit-prefixed, long", () => {
+    assert.equal(deploymentNames({ project: undefined, branch: "release-20240101" }).deploymentName, "release-20240101");
+    assert.equal(deploymentNames({ project: "example", branch: "fix-deadbeef" }).deploymentName, "example--fix-deadbeef");
+    assert.equal(deploymentNames({ project: undefined, branch: "1abc" }).deploymentName, "d-1abc");
+    // The shortened form of a long branch, as it was before names were made injective.
+    const long = deploymentNames({ project: "example", branch: "feature/".concat("x".repeat(80)) });
+    assert.equal(long.deploymentName, `example--feature-${"x".repeat(37)}-${sha8(`example--feature-${"x".repeat(80)}`)}`);
+  });
+
+  it("gives a branch spelled like a prefixed or shortened name a name of its own", () => {
+    const plain = (branch: string) => deploymentNames({ project: undefined, branch }).deploymentName;
+    // 1abc, d-1abc and "d 1abc" were all d-1abc.
+    assert.equal(plain("1abc"), "d-1abc");
+    assert.notEqual(plain("d-1abc"), "d-1abc");
+    assert.equal(plain("d 1abc"), plain("d-1abc"), "the same slug, the same name");
+    assert.ok(isDns1035Label(plain("d-1abc")));
+    // A branch spelled exactly like another branch's shortened name.
+    for (const project of ["example", undefined]) {
+      const long = deploymentNames({ project, branch: "a".repeat(100) });
+      const echo = project === undefined ? long.deploymentName : long.deploymentName.slice(project.length + 2);
+      assert.notEqual(deploymentNames({ project, branch: echo }).deploymentName, long.deploymentName);
+      const releaseEcho = project === undefined ? long.releaseName : long.releaseName.slice(project.length + 2);
+      assert.notEqual(deploymentNames({ project, branch: releaseEcho }).releaseName, long.releaseName);
+    }
+  });
+
+  it("never gives two slugs the same name: generated, fed-back, digit-prefixed and length-edge branches", () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const alphabet = "abcdef0123456789-xyz";
+    const word = (length: number) => Array.from({ length }, () => pick([...alphabet])).join("");
+    for (const project of [undefined, "example", "3d-tools", "a---b", "d-1x"]) {
+      const prefix = project === undefined ? "" : `${project}--`;
+      const owner = new Map<string, string>();
+      const claim = (kind: string, name: string, slug: string) => {
+        const key = `${kind}:${name}`;
+        const previous = owner.get(key);
+        assert.ok(previous === undefined || previous === slug, `${project ?? "(none)"}: ${kind} ${name} for both ${previous} and ${slug}`);
+        owner.set(key, slug);
+      };
+      const queue: string[] = ["1abc", "d-1abc", "d 1abc", "d-1abc-deadbeef", "1abc-deadbeef"];
+      for (let i = 0; i < 400; i++) {
+        const length = pick([1, 5, 20, 44, 45, 50, 51, 52, 53, 54, 55, 60, 61, 62, 63, 64, 70, 120]) - prefix.length;
+        queue.push(pick(["", "d-", "1", "d-1"]) + word(Math.max(1, length)));
+        queue.push(`${word(Math.max(1, length - 9))}-${word(8).replace(/[^0-9a-f]/g, "a")}`);
+      }
+      for (let i = 0; i < queue.length && i < 5000; i++) {
+        const branch = queue[i] as string;
+        if (branchSlug(branch) === "") continue;
+        const names = deploymentNames({ project, branch });
+        assert.ok(isDns1035Label(names.deploymentName) && isDns1035Label(names.releaseName) && names.releaseName.length <= 53, names.deploymentName);
+        claim("deployment", names.deploymentName, branchSlug(branch));
+        claim("release", names.releaseName, branchSlug(branch));
+        // Feed every name back as a branch: shortened and prefixed names spelled out by hand.
+        for (const name of [names.deploymentName, names.releaseName]) {
+          const back = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+          queue.push(back, back.replace(/^d-/, ""), `d-${back}`);
+        }
+      }
+      assert.ok(owner.size > 2000, `only ${owner.size} names checked`);
     }
   });
 

@@ -168,11 +168,15 @@ describe("names", () => {
     ]);
   });
 
-  it("reports a branch it cannot name and exits non-zero, naming the others", () => {
-    const result = runCli(["names", "--dir", dir, "--stack", "dev"], { input: "ok\n///\n" });
+  it("reports a branch it cannot name on its own line, goes on with the rest, and exits 1 at the end", () => {
+    const result = runCli(["names", "--dir", dir, "--stack", "dev"], { input: "ok\n///\nmain\n" });
     assert.equal(result.code, 1);
-    assert.equal(result.stdout.trim().split("\n").length, 1);
-    assert.match(result.stderr, /branch "\/\/\/" has no letters or digits/);
+    const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((line) => line.branch), ["ok", "///", "main"]);
+    assert.match(lines[1].error, /^branch "\/\/\/" has no letters or digits/);
+    assert.equal(lines[1].deploymentName, undefined);
+    assert.equal(lines[2].deploymentName, "example--main");
+    assert.match(result.stderr, /^error: 1 branch\(es\) cannot be named/);
   });
 });
 

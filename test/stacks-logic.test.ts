@@ -4,7 +4,7 @@ import { UserError } from "../lib/errors";
 import { parseDuration } from "../lib/stacks/duration";
 import { findPermalink } from "../lib/stacks/pulumi";
 import { branchStacks, destroyTargets, parseLsRemoteHeads, pruneCandidates, type StackSummary } from "../lib/stacks/select";
-import { branchOfStack, branchStackName, checkEnvironment, shortStackName } from "../lib/stacks/stackNames";
+import { branchOfStack, branchStackName, checkEnvironment, checkStackName, shortStackName } from "../lib/stacks/stackNames";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -24,6 +24,29 @@ describe("stack names", () => {
     assert.equal(branchOfStack("dev", "acc.feat-a"), undefined);
     assert.equal(branchOfStack("dev", "development.x"), undefined);
     assert.equal(shortStackName("org/proj/dev.x"), "dev.x");
+  });
+
+  it("keeps a long branch's stack name within Pulumi's 100 characters, distinct and stable", () => {
+    const a = branchStackName("dev", `feature/${"x".repeat(150)}-one`);
+    const b = branchStackName("dev", `feature/${"x".repeat(150)}-two`);
+    assert.ok(a.length <= 100 && b.length <= 100, a);
+    assert.notEqual(a, b);
+    assert.equal(branchStackName("dev", `feature/${"x".repeat(150)}-one`), a);
+    checkStackName(a, "--stack");
+    // A branch spelled like that shortened stack name gets another stack.
+    assert.notEqual(branchStackName("dev", a.slice("dev.".length)), a);
+    // prune compares stack names, so a long branch still on the remote keeps its stack.
+    const remote = [`feature/${"x".repeat(150)}-one`];
+    assert.deepEqual(pruneCandidates("dev", [{ name: a }, { name: b }], { remoteBranches: remote, now: new Date() }).map((c) => c.stack.name), [b]);
+  });
+
+  it("accepts as a stack name only what Pulumi accepts, and nothing that leaves a directory", () => {
+    assert.equal(checkStackName("dev.feature-x", "--stack"), "dev.feature-x");
+    assert.equal(checkStackName("org/proj/dev.x", "--stack", { qualified: true }), "org/proj/dev.x");
+    for (const bad of ["", "../outside", "x/../../outside", "acc/eu", "a b", "..", "x".repeat(101), "dev:x"]) {
+      assert.throws(() => checkStackName(bad, "--stack"), /^UserError: --stack: ".*" is not a Pulumi stack name/, bad);
+    }
+    assert.throws(() => checkStackName("a/b/c/d", "--stack", { qualified: true }), UserError);
   });
 
   it("accepts only plain environment names", () => {

@@ -1,8 +1,9 @@
 import * as path from "node:path";
 import { planDeployment } from "../../lib/deployment";
-import { UserError } from "../../lib/errors";
+import { isUserError, UserError } from "../../lib/errors";
 import { deploymentNames } from "../../lib/names";
 import { readStackFiles } from "../../lib/stackFiles";
+import { checkStackName } from "../../lib/stacks/stackNames";
 import { parseCommandArgs } from "../args";
 import type { Command } from "../io";
 
@@ -14,13 +15,14 @@ export const names: Command = async (args, io) => {
   const { values } = parseCommandArgs("names", args, { dir: { type: "string" }, stack: { type: "string" } });
   if (!values.stack) throw new UserError("names: --stack STACK is required (for example --stack dev)");
   const dir = path.resolve(io.cwd, values.dir ?? ".");
-  const files = readStackFiles(dir, values.stack);
+  const stack = checkStackName(values.stack, "names: --stack");
+  const files = readStackFiles(dir, stack);
   // The stack's settings give the project prefix and suffix; each line stands in for the branch.
   files.config[`${files.project}:branch`] = "main";
   files.config[`${files.project}:cicd`] = "false";
   const plan = planDeployment({
     project: files.project,
-    stack: values.stack,
+    stack,
     config: files.config,
     env: io.env,
     cwd: dir,
@@ -37,11 +39,13 @@ export const names: Command = async (args, io) => {
       const n = deploymentNames({ project: plan.project, branch, suffix: plan.settings.deployment_name_suffix });
       out.push(JSON.stringify({ branch, deploymentName: n.deploymentName, locationName: n.locationName, releaseName: n.releaseName }));
     } catch (err) {
-      if (!(err instanceof UserError)) throw err;
+      if (!isUserError(err)) throw err;
+      // On the branch's own line, so the output still lines up with the input; the rest go on.
       failures += 1;
-      io.stderr(`error: ${err.message}\n`);
+      out.push(JSON.stringify({ branch, error: err.message }));
     }
   }
   if (out.length > 0) io.stdout(`${out.join("\n")}\n`);
+  if (failures > 0) io.stderr(`error: ${failures} branch(es) cannot be named; see their "error" lines\n`);
   return failures > 0 ? 1 : 0;
 };

@@ -8,6 +8,7 @@ import { UserError } from "../../lib/errors";
 import { buildPlan } from "../../lib/imageBuild";
 import { RegistryClient } from "../../lib/registry/client";
 import { readStackFiles, SECRET_PLACEHOLDER } from "../../lib/stackFiles";
+import { checkStackName } from "../../lib/stacks/stackNames";
 import { nextVersion } from "../../lib/versions";
 import { parseCommandArgs } from "../args";
 import type { Command } from "../io";
@@ -34,7 +35,7 @@ export const render: Command = async (args, io) => {
     "resolve-tag": { type: "boolean" },
   });
   if (!values.stack) throw new UserError("render: --stack STACK is required (for example --stack dev)");
-  const stack = values.stack;
+  const stack = checkStackName(values.stack, "render: --stack");
   const dir = path.resolve(io.cwd, values.dir ?? ".");
   const files = readStackFiles(dir, stack);
   if (values.branch !== undefined) files.config[`${files.project}:branch`] = values.branch;

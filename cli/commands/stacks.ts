@@ -13,7 +13,7 @@ import {
   type DestroyTarget,
   type StackSummary,
 } from "../../lib/stacks/select";
-import { branchOfStack, branchStackName, checkEnvironment, shortStackName } from "../../lib/stacks/stackNames";
+import { branchOfStack, branchStackName, checkEnvironment, checkStackName, shortStackName } from "../../lib/stacks/stackNames";
 import { parseCommandArgs } from "../args";
 import type { Command, CommandIo } from "../io";
 
@@ -91,7 +91,11 @@ export function makeStacksCommand(deps: StacksDeps): Command {
       const chosen = [values.branch !== undefined, values.stack !== undefined, values.all === true].filter(Boolean).length;
       if (chosen !== 1) throw new UserError("stacks destroy: pass exactly one of --branch B, --stack S or --all");
       const target: DestroyTarget =
-        values.branch !== undefined ? { branch: values.branch } : values.stack !== undefined ? { stack: values.stack } : { all: true };
+        values.branch !== undefined
+          ? { branch: values.branch }
+          : values.stack !== undefined
+            ? { stack: checkStackName(values.stack, "stacks destroy: --stack", { qualified: true }) }
+            : { all: true };
       const env = values.stack !== undefined && values.env === undefined ? environmentOfStack(values.stack) : environmentOf(values.env);
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
       const listed = await pulumi.listStacks();

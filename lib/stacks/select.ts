@@ -56,13 +56,16 @@ export interface PruneCandidate {
  * last update time is unknown, is never pruned for its age.
  */
 export function pruneCandidates(environment: string, stacks: readonly StackSummary[], criteria: PruneCriteria): PruneCandidate[] {
-  const remote = criteria.remoteBranches === undefined ? undefined : new Set(criteria.remoteBranches.map(branchSlug));
+  // Compared by stack name, as a long branch's stack name is shortened.
+  const remote =
+    criteria.remoteBranches === undefined
+      ? undefined
+      : new Set(criteria.remoteBranches.filter((b) => branchSlug(b) !== "").map((b) => branchStackName(environment, b)));
   const out: PruneCandidate[] = [];
   for (const stack of branchStacks(environment, stacks)) {
     if (stack.updateInProgress) continue;
-    const slug = branchOfStack(environment, stack.name) ?? "";
     const reasons: string[] = [];
-    if (remote !== undefined && !remote.has(slug)) reasons.push("branch gone from the remote");
+    if (remote !== undefined && !remote.has(shortStackName(stack.name))) reasons.push("branch gone from the remote");
     if (criteria.olderThanMs !== undefined && stack.lastUpdate !== undefined) {
       const at = Date.parse(stack.lastUpdate);
       if (!Number.isNaN(at) && criteria.now.getTime() - at > criteria.olderThanMs) reasons.push(`last updated ${stack.lastUpdate}`);

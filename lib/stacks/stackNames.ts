@@ -1,5 +1,25 @@
 import { UserError } from "../errors";
-import { branchSlug } from "../names";
+import { branchSlug, fitName } from "../names";
+
+/** Pulumi's own rule for a stack name (pkg/backend's validateStackName): also a safe file name part. */
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+const STACK_NAME_MAX = 100;
+
+/**
+ * `name` if Pulumi accepts it as a stack name, else a UserError naming `where` (the CLI argument or
+ * config section it came from). With `qualified`, `org/project/name` and `org/name` are accepted too.
+ */
+export function checkStackName(name: string, where: string, options: { qualified?: boolean } = {}): string {
+  const parts = name.split("/");
+  const shortName = parts[parts.length - 1] ?? "";
+  const qualifiers = parts.slice(0, -1);
+  const allowed = options.qualified ? qualifiers.length <= 2 && qualifiers.every((part) => /^[A-Za-z0-9_.-]+$/.test(part)) : qualifiers.length === 0;
+  if (!allowed || !STACK_NAME.test(shortName) || /^\.+$/.test(shortName)) {
+    const rule = `letters, digits, "-", "_" and "." only, at most ${STACK_NAME_MAX} characters${options.qualified ? ", optionally org/project/ before it" : ", no \"/\""}`;
+    throw new UserError(`${where}: ${JSON.stringify(name.length > 120 ? `${name.slice(0, 117)}...` : name)} is not a Pulumi stack name (${rule})`);
+  }
+  return name;
+}
 
 /**
  * Branch stacks are `<env>.<branch slug>`; environment stacks carry no dot. The slug is the same
@@ -8,7 +28,8 @@ import { branchSlug } from "../names";
 export function branchStackName(environment: string, branch: string): string {
   const slug = branchSlug(branch);
   if (slug === "") throw new UserError(`branch "${branch}" has no letters or digits to name a stack after`);
-  return `${environment}.${slug}`;
+  // Pulumi allows 100 characters: a longer slug is shortened the way deployment names are.
+  return `${environment}.${fitName(slug, STACK_NAME_MAX - environment.length - 1)}`;
 }
 
 /** `org/project/dev.x` → `dev.x`: cloud backends may list fully qualified names. */
@@ -25,8 +46,8 @@ export function branchOfStack(environment: string, stack: string): string | unde
 
 /** An environment name must be a plain stack name: no dot (that marks a branch stack) and no slash. */
 export function checkEnvironment(environment: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(environment)) {
-    throw new UserError(`--env: "${environment}" is not an environment stack name (letters, digits, - and _ only)`);
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(environment)) {
+    throw new UserError(`--env: "${environment}" is not an environment stack name (letters, digits, - and _ only, at most 63 characters)`);
   }
   return environment;
 }
