@@ -28,11 +28,13 @@ export interface PlanInputs {
   /** The Pulumi project directory: relative paths in the config start here. */
   readonly cwd: string;
   readonly gitBranch: (dir: string) => string | undefined;
+  /** The file the stack's own keys were read from, for messages. @default `Pulumi.<stack>.yaml` */
+  readonly stackFile?: string;
 }
 
 /** config → settings → names; throws a UserError listing every problem found. */
 export function planDeployment(inputs: PlanInputs): DeploymentPlan {
-  const layers = stackConfigLayers(inputs.project, inputs.stack, inputs.config);
+  const layers = stackConfigLayers(inputs.project, inputs.stack, inputs.config, inputs.stackFile);
   const settings = resolveSettings(layers.defaults, layers.stack, inputs.env);
   const stackFile = layers.stack.file;
 

@@ -39,3 +39,18 @@ export function isEnvVarName(value: string): boolean {
 export function isQuantity(value: string): boolean {
   return QUANTITY.test(value);
 }
+
+const QUANTITY_SUFFIX: Record<string, number> = {
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+};
+
+/** The number a valid quantity stands for (`150m` → 0.15, `1Gi` → 2^30), to compare two of them. */
+export function quantityValue(value: string): number {
+  const match = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$/.exec(value);
+  if (!match) return Number.NaN;
+  const [, number = "", suffix = ""] = match;
+  const exponent = /^[eE]([+-]?\d+)$/.exec(suffix);
+  const factor = exponent ? 10 ** Number(exponent[1]) : QUANTITY_SUFFIX[suffix];
+  return factor === undefined ? Number.NaN : Number(number) * factor;
+}

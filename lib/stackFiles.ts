@@ -38,7 +38,7 @@ export function readStackFiles(dir: string, stack: string): StackFiles {
     else secretKeys.delete(qualify(key));
   };
 
-  for (const [key, entry] of Object.entries(mappingOrEmpty(projectDoc.config))) {
+  for (const [key, entry] of Object.entries(configMapping(projectDoc.config, "Pulumi.yaml"))) {
     // Project config is either a bare value or a declaration with `value:` or `default:`.
     if (isMapping(entry) && ("value" in entry || "default" in entry || "type" in entry)) {
       const value = "value" in entry ? entry.value : entry.default;
@@ -50,7 +50,7 @@ export function readStackFiles(dir: string, stack: string): StackFiles {
 
   const stackFile = findStackFile(dir, stack);
   const stackDoc = readYaml(path.join(dir, stackFile), stackFile);
-  for (const [key, value] of Object.entries(mappingOrEmpty(stackDoc.config))) put(key, value);
+  for (const [key, value] of Object.entries(configMapping(stackDoc.config, stackFile))) put(key, value);
   return { project, stackFile, config, secretKeys: [...secretKeys] };
 }
 
@@ -82,6 +82,13 @@ function readYaml(file: string, shown: string): Record<string, unknown> {
   } catch (err) {
     throw new UserError(`${shown}: not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
+}
+
+/** A file's `config:`: a mapping, or absent; anything else would lose every key silently. */
+function configMapping(value: unknown, file: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isMapping(value)) throw new UserError(`${file}: config: expected a mapping of config keys, got ${JSON.stringify(value).slice(0, 60)}`);
+  return value;
 }
 
 function mappingOrEmpty(value: unknown): Record<string, unknown> {

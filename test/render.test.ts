@@ -137,8 +137,37 @@ describe("render", () => {
     const cicd = project({ "Pulumi.dev.yaml": [[["config", `${P}:cicd`], "yes"]] });
     const result = runCli(["render", "--dir", cicd, "--stack", "dev.feature"]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^error: Pulumi\.dev\.feature\.yaml: cicd: true is only allowed on the stack named "dev"/);
+    // dev.feature has no file of its own: the error names the file it was read from.
+    assert.match(result.stderr, /^error: Pulumi\.dev\.yaml: cicd: true is only allowed on the stack named "dev"/);
     assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+
+  it("names the file a problem is in for a branch stack read from its environment's file", () => {
+    const bad = project({ "Pulumi.dev.yaml": [[["config", `${P}:kubernetes`, "requests"], { cpu: "lots" }]] });
+    const result = runCli(["render", "--dir", bad, "--stack", "dev.feature-x"]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'error: Pulumi.dev.yaml: kubernetes.requests.cpu: expected a Kubernetes quantity such as 150m, got "lots"\n');
+  });
+
+  it("says so when config: or the defaults are not a mapping, naming Pulumi.yaml", () => {
+    const badDefaults = project({ "Pulumi.yaml": [[["config", "defaults", "value"], "oops"]] });
+    const defaults = runCli(["render", "--dir", badDefaults, "--stack", "dev"]);
+    assert.equal(defaults.code, 1);
+    assert.equal(defaults.stderr, 'error: Pulumi.yaml: config: defaults: expected a mapping of settings under value:, got "oops"\n');
+    const badConfig = project({ "Pulumi.yaml": [[["config"], ["a", "list"]]] });
+    const config = runCli(["render", "--dir", badConfig, "--stack", "dev"]);
+    assert.equal(config.code, 1);
+    assert.match(config.stderr, /^error: Pulumi\.yaml: config: expected a mapping of config keys, got \["a","list"\]\n$/);
+  });
+
+  it("refuses a --stack that is not a Pulumi stack name before it reaches the file system", () => {
+    for (const stack of ["../outside", "x/../../dev", "a".repeat(101)]) {
+      const result = runCli(["render", "--dir", dir, "--stack", stack]);
+      assert.equal(result.code, 1, stack);
+      assert.match(result.stderr, /^error: render: --stack: ".*" is not a Pulumi stack name/, stack);
+      const names = runCli(["names", "--dir", dir, "--stack", stack], { input: "main\n" });
+      assert.match(names.stderr, /^error: names: --stack: ".*" is not a Pulumi stack name/, stack);
+    }
   });
 
   it("names a missing stack file and a missing --stack", () => {

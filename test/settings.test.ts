@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { UserError } from "../lib/errors";
 import { interpolateString } from "../lib/settings/interpolate";
 import { resolveSettings, type ConfigLayer } from "../lib/settings/resolve";
-import { decodeConfigValue } from "../lib/settings/stackConfig";
+import { decodeConfigValue, stackConfigLayers } from "../lib/settings/stackConfig";
 
 const defaults: ConfigLayer = {
   file: "Pulumi.yaml",
@@ -161,6 +161,45 @@ describe("settings resolution", () => {
     ]);
   });
 
+  it("checks resources as Kubernetes would: above zero, requests not above limits", () => {
+    const lines = problems(
+      stack({
+        kubernetes: { context: "aks", requests: { cpu: "2", memory: "0" }, limits: { cpu: "1500m", memory: "-1Gi" } },
+      }),
+    );
+    assert.deepEqual([...lines].sort(), [
+      'Pulumi.dev.yaml: kubernetes.limits.memory: expected a quantity above zero, got "-1Gi"',
+      'Pulumi.dev.yaml: kubernetes.requests.cpu: 2 is above limits.cpu 1500m; Kubernetes rejects a request above its limit',
+      'Pulumi.dev.yaml: kubernetes.requests.memory: expected a quantity above zero, got "0"',
+    ]);
+    // Units compare by value: 1Gi is 1024Mi, 0.5 is 500m.
+    const ok = resolveSettings(defaults, stack({ kubernetes: { context: "aks", requests: { cpu: "0.5", memory: "1Gi" }, limits: { cpu: "500m", memory: "1024Mi" } } }), {});
+    assert.deepEqual(ok.kubernetes.requests, { cpu: "0.5", memory: "1Gi" });
+  });
+
+  it("checks what becomes a label, an image tag and a chart version, and a registry's port", () => {
+    const lines = problems(
+      stack({
+        dagster_version: `1.11.${"1".repeat(130)}`,
+        kubernetes: { context: "aks", node: "gpu pool/1" },
+        docker: { dockerfile: "d", container_registry: "registry.example.com:99999" },
+      }),
+    );
+    assert.deepEqual(lines.map((line) => line.split(": ").slice(0, 2).join(": ")).sort(), [
+      "Pulumi.dev.yaml: dagster_version",
+      "Pulumi.dev.yaml: docker.container_registry",
+      "Pulumi.dev.yaml: kubernetes.node",
+    ]);
+    assert.ok(lines.some((line) => line.includes("port 99999 is out of range")), lines.join("\n"));
+    for (const version of ["1.11", "1.11.16+build", "1.11.16rc1", "v1.11.16"]) {
+      assert.ok(problems(stack({ dagster_version: version })).some((line) => line.startsWith("Pulumi.dev.yaml: dagster_version: ")), version);
+    }
+    assert.equal(resolveSettings(defaults, stack({ dagster_version: "1.12.0-rc1" }), {}).dagster_version, "1.12.0-rc1");
+    for (const scheme of ["ftp://registry.example.com", "https://user:pw@registry.example.com"]) {
+      assert.ok(problems(stack({ docker: { dockerfile: "d", container_registry: scheme } })).some((line) => line.startsWith("Pulumi.dev.yaml: docker.container_registry: ")), scheme);
+    }
+  });
+
   it("accepts numbers where YAML reads them as numbers, as text", () => {
     const settings = resolveSettings(defaults, stack({ kubernetes: { context: "aks", limits: { cpu: 2 }, user_code_deployment_env: [{ name: "ON_K8S", value: 1 }] } }), {});
     assert.deepEqual(settings.kubernetes.limits, { cpu: "2" });
@@ -181,6 +220,28 @@ describe("environment substitution", () => {
 });
 
 describe("stack config as Pulumi hands it over", () => {
+  it("names Pulumi.yaml for defaults that are not a mapping, and the stack file it was given", () => {
+    assert.throws(() => stackConfigLayers("demo", "dev", { "demo:defaults": "oops" }), (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.deepEqual(err.problems, ['Pulumi.yaml: config: defaults: expected a mapping of settings under value:, got "oops"']);
+      return true;
+    });
+    assert.equal(stackConfigLayers("demo", "dev.feature-x", {}, "Pulumi.dev.yaml").stack.file, "Pulumi.dev.yaml");
+  });
+
+  it("rejects a key in a misspelt project namespace with the suggestion, and leaves providers' keys alone", () => {
+    const config = { "dagster-code-locatons:docker": "{}", "kubernetes:context": "aks", "aws:region": "eu-west-1" };
+    assert.throws(() => stackConfigLayers("dagster-code-locations", "dev", config), (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.deepEqual(err.problems, [
+        'Pulumi.dev.yaml or Pulumi.yaml: dagster-code-locatons:docker: namespace "dagster-code-locatons" is not this project\'s, ' +
+          'so the key would be ignored (did you mean "dagster-code-locations:docker"?)',
+      ]);
+      return true;
+    });
+    assert.deepEqual(stackConfigLayers("dagster-code-locations", "dev", { "kubernetes:context": "aks", "aws:region": "x" }).stack.values, {});
+  });
+
   it("decodes structured values from JSON and leaves scalars as text", () => {
     assert.deepEqual(decodeConfigValue('{"a":[1,true]}'), { a: [1, true] });
     assert.equal(decodeConfigValue("true"), "true");

@@ -27,6 +27,7 @@ export const names: Command = async (args, io) => {
     env: io.env,
     cwd: dir,
     gitBranch: () => undefined,
+    stackFile: files.stackFile,
   });
 
   const input = await io.readStdin();

@@ -41,7 +41,7 @@ export const render: Command = async (args, io) => {
   if (values.branch !== undefined) files.config[`${files.project}:branch`] = values.branch;
   if (values.suffix !== undefined) files.config[`${files.project}:deployment_name_suffix`] = values.suffix;
 
-  const plan = planDeployment({ project: files.project, stack, config: files.config, env: io.env, cwd: dir, gitBranch: currentGitBranch });
+  const plan = planDeployment({ project: files.project, stack, config: files.config, env: io.env, cwd: dir, gitBranch: currentGitBranch, stackFile: files.stackFile });
   const build = plan.settings.docker.image_tag ? undefined : buildPlan(plan.settings, plan.names, plan.repositoryRoot, io.env);
   const resolveTag = values["resolve-tag"] === true;
 

@@ -1,4 +1,7 @@
+import * as semver from "semver";
 import { z } from "zod";
+import { UserError } from "../errors";
+import { parseRegistryAddress } from "../registry/address";
 import {
   isDns1123Label,
   isDns1123Subdomain,
@@ -6,6 +9,7 @@ import {
   isLabelValue,
   isQualifiedName,
   isQuantity,
+  quantityValue,
 } from "../kubernetesNames";
 
 // The resolved configuration, with dagster-uc's key names and defaults
@@ -39,6 +43,14 @@ export const flag = z.union([z.boolean(), z.string(), z.number()]).transform((va
   return z.NEVER;
 });
 
+/**
+ * The chart version (Helm wants semantic versions) and the start of image tags `<version>-<n>`:
+ * a tag has at most 128 characters and no "+", so no build metadata; room is left for n.
+ */
+function isDagsterVersion(value: string): boolean {
+  return semver.valid(value) === value && TAG.test(`${value}-999999`);
+}
+
 const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d{1,5})?$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -49,11 +61,33 @@ function isRepositoryPath(value: string): boolean {
 
 /** `host[:port][/path]`, with an optional http:// or https:// for local registries. */
 export function isRegistryAddress(value: string): boolean {
-  const [host, ...path] = value.replace(/^https?:\/\//, "").split("/");
-  return DOMAIN.test(host ?? "") && (path.length === 0 || isRepositoryPath(path.join("/")));
+  return registryAddressProblem(value) === undefined;
 }
 
-const quantity = checked(isQuantity, "a Kubernetes quantity such as 150m");
+/** Why the registry client could not use `value`, in its own words; undefined if it can. */
+function registryAddressProblem(value: string): string | undefined {
+  const [host, ...path] = value.replace(/^https?:\/\//, "").split("/");
+  if (!DOMAIN.test(host ?? "") || (path.length > 0 && !isRepositoryPath(path.join("/")))) return "";
+  try {
+    parseRegistryAddress(value);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return err.message.replace(/^registry ".*?" is not usable: /, "");
+  }
+}
+
+const registryAddress = text.superRefine((value, ctx) => {
+  const problem = registryAddressProblem(value);
+  if (problem === undefined) return;
+  const why = problem === "" ? "" : ` (${problem})`;
+  ctx.addIssue({ code: "custom", input: value, message: `expected a registry such as myregistry.azurecr.io or host:5000/path, got ${show(value)}${why}` });
+});
+
+const quantity = text.superRefine((value, ctx) => {
+  if (!isQuantity(value)) ctx.addIssue({ code: "custom", input: value, message: `expected a Kubernetes quantity such as 150m, got ${show(value)}` });
+  else if (!(quantityValue(value) > 0)) ctx.addIssue({ code: "custom", input: value, message: `expected a quantity above zero, got ${show(value)}` });
+});
 const resources = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 const objectName = checked(isDns1123Subdomain, "a Kubernetes object name (lowercase letters, digits, '-' and '.')");
 const nameRef = z.strictObject({ name: objectName });
@@ -66,7 +100,7 @@ const dockerEnvVar = text.refine((entry) => isEnvVarName(entry.split("=")[0] ?? 
 });
 
 const docker = z.strictObject({
-  container_registry: checked(isRegistryAddress, "a registry such as myregistry.azurecr.io or host:5000/path"),
+  container_registry: registryAddress,
   dockerfile: nonEmpty,
   docker_root: text.default(""),
   docker_env_vars: z.array(dockerEnvVar).default([]),
@@ -91,7 +125,8 @@ const helm = z.strictObject({
 const kubernetes = z.strictObject({
   context: nonEmpty,
   namespace: checked(isDns1123Label, "a namespace name (lowercase letters, digits and '-', at most 63)"),
-  node: text.default(""),
+  // It becomes a nodeSelector value and a toleration value: a label value.
+  node: checked((v) => isLabelValue(v.trim()), "a node pool name usable as a label value (at most 63 letters, digits, '-', '_' or '.')").default(""),
   image_pull_secrets: z.array(nameRef).default([]),
   user_code_deployment_env_secrets: z.array(nameRef).default([]),
   user_code_deployment_env: z.array(envVar).default([]),
@@ -105,6 +140,17 @@ const kubernetes = z.strictObject({
   pull_policy: z.enum(["IfNotPresent", "Always", "Never"], {
     error: (issue) => `expected IfNotPresent, Always or Never, got ${show(issue.input)}`,
   }).default("IfNotPresent"),
+}).superRefine((k8s, ctx) => {
+  // Kubernetes rejects a pod whose request is above its limit.
+  for (const resource of ["cpu", "memory"] as const) {
+    const request = k8s.requests?.[resource];
+    const limit = k8s.limits?.[resource];
+    if (request === undefined || limit === undefined) continue;
+    const [asked, allowed] = [quantityValue(request), quantityValue(limit)];
+    // Bad quantities have their own error already.
+    if (!(asked > 0 && allowed > 0) || asked <= allowed) continue;
+    ctx.addIssue({ code: "custom", path: ["requests", resource], input: request, message: `${request} is above limits.${resource} ${limit}; Kubernetes rejects a request above its limit` });
+  }
 });
 
 /** The existing Dagster instance this code location registers with. */
@@ -122,7 +168,7 @@ export const settingsSchema = z.strictObject({
   repository_root: text.default(""),
   environment: checked(isDns1123Label, "an environment name such as dev (lowercase letters, digits and '-')"),
   code_path: nonEmpty,
-  dagster_version: checked((v) => /^\d+\.\d+\.\d+[A-Za-z0-9_.]*$/.test(v), "a Dagster version such as 1.11.16"),
+  dagster_version: checked(isDagsterVersion, "a Dagster version such as 1.11.16 (a semantic version that, with -<n> appended, is an image tag of at most 128 characters)"),
   cicd: flag.default(false),
   dagster_gui_url: checked((v) => /^https?:\/\/[^\s]+$/.test(v), "an http(s) URL such as https://dagster.example.com").optional(),
   verbose: flag.default(false),
