@@ -1,7 +1,9 @@
 import { isMap, parse, parseDocument, type Document } from "yaml";
-import { UserError } from "./errors";
+import { isUserError, UserError } from "./errors";
 import { isMapping, type Mapping } from "./merge";
+import { resolveSettings } from "./settings/resolve";
 import { DEFAULTS_KEY } from "./settings/stackConfig";
+import { isEnvironmentStackName } from "./stacks/stackNames";
 
 /** dagster-uc bookkeeping under `chart` that one release per deployment no longer needs. */
 const DROPPED_CHART_KEYS = ["deployments_configmap_name", "deployment_semaphore_name", "release_name"] as const;
@@ -18,7 +20,9 @@ export interface ImportResult {
 /**
  * Converts a dagster-uc `.config_user_code_deployments.yaml` into project config (defaults, in
  * Pulumi.yaml) and one stack file per environment. Existing files are edited in place, keeping
- * their comments and every key the import does not write.
+ * their comments and every key the import does not write. Every environment merged over the
+ * defaults is validated as `render` validates a stack (`${NAME}` references checked for form
+ * only), and every problem is reported before any file content is returned.
  */
 export function importDagsterUcConfig(
   sourceName: string,
@@ -28,28 +32,64 @@ export function importDagsterUcConfig(
 ): ImportResult {
   const source = parseSource(sourceName, sourceText);
   const notes: string[] = [];
-  const project = parseDocument(pulumiYaml);
+  const project = parseExisting("Pulumi.yaml", pulumiYaml);
   const projectName = project.get("name");
   if (typeof projectName !== "string" || projectName === "") throw new UserError("Pulumi.yaml: name: missing");
 
-  const files = new Map<string, string>();
   const sourceDefaults = source[DEFAULTS_KEY] ?? {};
-  if (!isMapping(sourceDefaults)) throw new UserError(`${sourceName}: defaults: expected a mapping of settings`);
-  const defaults = convertSection(sourceDefaults, `${sourceName}: defaults`, notes);
-  setProjectDefaults(project, projectName, defaults);
-  files.set("Pulumi.yaml", project.toString(TO_STRING));
+  if (!isMapping(sourceDefaults)) throw new UserError(`${sourceName}: ${DEFAULTS_KEY}: expected a mapping of settings`);
+  const defaults = convertSection(sourceDefaults, `${sourceName}: ${DEFAULTS_KEY}`, notes);
 
+  const problems: string[] = [];
+  const report = (lines: readonly string[]) => lines.forEach((line) => problems.includes(line) || problems.push(line));
+  const sections: [string, Mapping][] = [];
   for (const [env, section] of Object.entries(source)) {
     if (env === DEFAULTS_KEY) continue;
-    if (!isMapping(section)) throw new UserError(`${sourceName}: ${env}: expected a mapping of settings`);
+    if (!isEnvironmentStackName(env)) {
+      report([
+        `${sourceName}: ${JSON.stringify(env.length > 80 ? `${env.slice(0, 77)}...` : env)}: an environment section becomes stack ` +
+          `and file name Pulumi.<section>.yaml: use letters, digits, "-" and "_" only, at most 63 characters`,
+      ]);
+      continue;
+    }
+    if (!isMapping(section)) {
+      report([`${sourceName}: ${env}: expected a mapping of settings`]);
+      continue;
+    }
     const values = convertSection(section, `${sourceName}: ${env}`, notes);
+    report(validationProblems(sourceName, env, defaults, values));
+    sections.push([env, values]);
+  }
+
+  const files = new Map<string, string>();
+  setProjectDefaults(project, projectName, defaults, report);
+  files.set("Pulumi.yaml", project.toString(TO_STRING));
+  for (const [env, values] of sections) {
     const fileName = `Pulumi.${env}.yaml`;
-    const doc = parseDocument(existingStackFile(fileName) ?? "");
-    if (!isMap(doc.get("config"))) doc.set("config", doc.createNode({}));
+    const doc = parseExisting(fileName, existingStackFile(fileName) ?? "");
+    if (!ensureConfigMap(doc, fileName, report)) continue;
     for (const [key, value] of Object.entries(values)) doc.setIn(["config", `${projectName}:${key}`], doc.createNode(value));
     files.set(fileName, doc.toString(TO_STRING));
   }
+  if (problems.length > 0) throw new UserError(problems);
   return { files, notes };
+}
+
+/** What resolving the section over the defaults would report, naming the dagster-uc file and section. */
+function validationProblems(sourceName: string, env: string, defaults: Mapping, values: Mapping): readonly string[] {
+  try {
+    resolveSettings(
+      { file: `${sourceName}: ${DEFAULTS_KEY}`, values: defaults },
+      { file: `${sourceName}: ${env}`, values },
+      {},
+      // The variables belong to the deploying environment, not this one: check their form only.
+      { unsetVariables: "unchecked" },
+    );
+    return [];
+  } catch (err) {
+    if (isUserError(err)) return err.problems;
+    throw err;
+  }
 }
 
 function parseSource(name: string, text: string): Mapping {
@@ -61,6 +101,26 @@ function parseSource(name: string, text: string): Mapping {
   }
   if (!isMapping(source)) throw new UserError(`${name}: expected a mapping with "defaults" and one section per environment`);
   return source;
+}
+
+/** An existing file, parsed for editing in place; a file that is not valid YAML is not overwritten. */
+function parseExisting(name: string, text: string): Document {
+  const doc = parseDocument(text);
+  const error = doc.errors[0];
+  if (error) throw new UserError(`${name}: not valid YAML: ${error.message.split("\n")[0]}`);
+  if (doc.contents !== null && !isMap(doc.contents)) throw new UserError(`${name}: expected a mapping at the top level`);
+  return doc;
+}
+
+/** Makes sure the document has a `config:` mapping; one holding something else is not replaced. */
+function ensureConfigMap(doc: Document, fileName: string, report: (lines: readonly string[]) => void): boolean {
+  const config = doc.get("config");
+  if (config === undefined || config === null) doc.set("config", doc.createNode({}));
+  else if (!isMap(config)) {
+    report([`${fileName}: config: expected a mapping of config keys; fix or remove it, then import again`]);
+    return false;
+  }
+  return true;
 }
 
 /** Moves dagster-uc's `chart` bookkeeping names to where this project keeps them, or drops them. */
@@ -84,8 +144,8 @@ function convertSection(section: Mapping, where: string, notes: string[]): Mappi
 }
 
 /** Writes `defaults` into Pulumi.yaml's project config, where an existing entry is, else as `defaults`. */
-function setProjectDefaults(doc: Document, projectName: string, defaults: Mapping): void {
-  if (!isMap(doc.get("config"))) doc.set("config", doc.createNode({}));
+function setProjectDefaults(doc: Document, projectName: string, defaults: Mapping, report: (lines: readonly string[]) => void): void {
+  if (!ensureConfigMap(doc, "Pulumi.yaml", report)) return;
   const namespaced = `${projectName}:${DEFAULTS_KEY}`;
   const key = doc.hasIn(["config", namespaced]) ? namespaced : DEFAULTS_KEY;
   // Project-level config takes structured values under `value:`.

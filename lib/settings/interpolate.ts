@@ -13,9 +13,23 @@ const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
  * Replaces `${NAME}` and `${NAME:-fallback}` in one string from `env`; `$${` stands for a literal `${`.
  * `:-` takes the fallback when NAME is unset or empty, as in a POSIX shell.
  */
-export function interpolateString(text: string, env: NodeJS.ProcessEnv): { value: string; problems: string[] } {
+export interface InterpolateOptions {
+  /**
+   * "unchecked": a variable that is not set is no problem, only noted in `unset` (import-config
+   * checks that references are well formed without the deploying environment at hand).
+   * @default "error"
+   */
+  readonly unsetVariables?: "error" | "unchecked";
+}
+
+export function interpolateString(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  options: InterpolateOptions = {},
+): { value: string; problems: string[]; unset: string[] } {
   let value = "";
   const problems: string[] = [];
+  const unset: string[] = [];
   let i = 0;
   while (i < text.length) {
     if (text.startsWith("$${", i)) {
@@ -31,7 +45,7 @@ export function interpolateString(text: string, env: NodeJS.ProcessEnv): { value
     const end = text.indexOf("}", i + 2);
     if (end === -1) {
       problems.push(`unterminated "\${" (write "$\${" for a literal "\${")`);
-      return { value: text, problems };
+      return { value: text, problems, unset };
     }
     const reference = text.slice(i + 2, end);
     const match = REFERENCE.exec(reference);
@@ -42,20 +56,27 @@ export function interpolateString(text: string, env: NodeJS.ProcessEnv): { value
       const current = env[name];
       if (fallback !== undefined) value += current ? current : fallback;
       else if (current !== undefined) value += current;
+      else if (options.unsetVariables === "unchecked") unset.push(name);
       else problems.push(`environment variable ${name} is not set (write \${${name}:-default} to give a fallback)`);
     }
     i = end + 1;
   }
-  return { value, problems };
+  return { value, problems, unset };
 }
 
 /** Interpolates every string in a YAML/JSON tree, collecting one problem per bad reference. */
-export function interpolateTree(tree: unknown, env: NodeJS.ProcessEnv): { value: unknown; problems: InterpolationProblem[] } {
+export function interpolateTree(
+  tree: unknown,
+  env: NodeJS.ProcessEnv,
+  options: InterpolateOptions = {},
+): { value: unknown; problems: InterpolationProblem[]; unset: Path[] } {
   const problems: InterpolationProblem[] = [];
+  const unset: Path[] = [];
   const walk = (node: unknown, path: Path): unknown => {
     if (typeof node === "string") {
-      const result = interpolateString(node, env);
+      const result = interpolateString(node, env, options);
       for (const message of result.problems) problems.push({ path, message });
+      if (result.unset.length > 0) unset.push(path);
       return result.value;
     }
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
@@ -64,5 +85,5 @@ export function interpolateTree(tree: unknown, env: NodeJS.ProcessEnv): { value:
     }
     return node;
   };
-  return { value: walk(tree, []), problems };
+  return { value: walk(tree, []), problems, unset };
 }

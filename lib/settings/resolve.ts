@@ -2,7 +2,7 @@ import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import { UserError } from "../errors";
 import { deepMerge, isMapping, type Mapping } from "../merge";
-import { interpolateTree, type Path } from "./interpolate";
+import { interpolateTree, type InterpolateOptions, type Path } from "./interpolate";
 import { settingsSchema, show, type Settings } from "./schema";
 
 /** One source of configuration and the file a user would edit to change it. */
@@ -15,15 +15,16 @@ export interface ConfigLayer {
  * defaults (Pulumi.yaml), then the stack's keys deep-merged over them, then `${NAME}` substituted
  * from the environment, then validated. Every problem becomes one line naming file and key path.
  */
-export function resolveSettings(defaults: ConfigLayer, stack: ConfigLayer, env: NodeJS.ProcessEnv): Settings {
+export function resolveSettings(defaults: ConfigLayer, stack: ConfigLayer, env: NodeJS.ProcessEnv, options: InterpolateOptions = {}): Settings {
   const merged = deepMerge(defaults.values, stack.values);
-  const origin = (path: Path) => (hasPath(stack.values, path) || !hasPath(defaults.values, path) ? stack.file : defaults.file);
+  const origin = (path: Path) => keyOrigin(defaults, stack, path);
 
-  const interpolated = interpolateTree(withoutNulls(merged), env);
+  const interpolated = interpolateTree(withoutNulls(merged), env, options);
   const problems = interpolated.problems.map((p) => `${origin(p.path)}: ${formatPath(p.path)}: ${p.message}`);
 
-  // A value whose variable is missing would only fail validation again: report it once.
-  const unresolved = new Set(interpolated.problems.map((p) => formatPath(p.path)));
+  // A value whose variable is missing would only fail validation again: report it once. One whose
+  // variable is left unchecked cannot be validated at all.
+  const unresolved = new Set([...interpolated.problems.map((p) => p.path), ...interpolated.unset].map(formatPath));
   const parsed = settingsSchema.safeParse(interpolated.value, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -52,6 +53,11 @@ function withoutNulls(tree: unknown): unknown {
   const { chart, ...rest } = tree;
   const kept = drop(rest) as Mapping;
   return chart === undefined || chart === null ? kept : { ...kept, chart };
+}
+
+/** The file a user would edit to change the key at `path`: the stack's, unless only the defaults set it. */
+export function keyOrigin(defaults: ConfigLayer, stack: ConfigLayer, path: Path): string {
+  return hasPath(stack.values, path) || !hasPath(defaults.values, path) ? stack.file : defaults.file;
 }
 
 export function formatPath(path: Path): string {

@@ -44,9 +44,16 @@ export function branchOfStack(environment: string, stack: string): string | unde
   return short.startsWith(prefix) && short.length > prefix.length ? short.slice(prefix.length) : undefined;
 }
 
-/** An environment name must be a plain stack name: no dot (that marks a branch stack) and no slash. */
+/**
+ * An environment stack name: a plain stack name without a dot (that marks a branch stack), short
+ * enough to leave room for a branch after it. Also a safe part of a file name.
+ */
+export function isEnvironmentStackName(name: string): boolean {
+  return /^[A-Za-z0-9_-]{1,63}$/.test(name);
+}
+
 export function checkEnvironment(environment: string): string {
-  if (!/^[A-Za-z0-9_-]{1,63}$/.test(environment)) {
+  if (!isEnvironmentStackName(environment)) {
     throw new UserError(`--env: "${environment}" is not an environment stack name (letters, digits, - and _ only, at most 63 characters)`);
   }
   return environment;
