@@ -4,7 +4,8 @@ import { chartSource, type ChartSource } from "./chartSource";
 import { UserError } from "./errors";
 import { deploymentNames, type DeploymentNames } from "./names";
 import { projectName } from "./project";
-import { resolveSettings } from "./settings/resolve";
+import { isInside, realPath } from "./projectPaths";
+import { keyOrigin, resolveSettings } from "./settings/resolve";
 import type { Settings } from "./settings/schema";
 import { stackConfigLayers } from "./settings/stackConfig";
 
@@ -46,6 +47,7 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
   }
 
   const repositoryRoot = path.resolve(inputs.cwd, settings.repository_root);
+  if (!settings.allow_paths_outside_project) checkPaths(settings, repositoryRoot, inputs.cwd, (key) => keyOrigin(layers.defaults, layers.stack, key));
   const branch = settings.cicd
     ? { branch: settings.environment, source: "environment (cicd: true)" }
     : resolveBranch({
@@ -63,4 +65,28 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
   });
   const names = deploymentNames({ project, branch: branch.branch, suffix: settings.deployment_name_suffix });
   return { settings, names, branch, chart: chartSource(settings), project, repositoryRoot };
+}
+
+/**
+ * The build context and the Dockerfile's text go into the build's inputs: they stay inside the
+ * project (symlinks followed) unless `allow_paths_outside_project` says otherwise.
+ */
+function checkPaths(settings: Settings, repositoryRoot: string, projectDir: string, origin: (key: string[]) => string): void {
+  const problems: string[] = [];
+  const optIn = "set allow_paths_outside_project: true to use it anyway";
+  if (!isInside(repositoryRoot, projectDir)) {
+    problems.push(
+      `${origin(["repository_root"])}: repository_root: ${JSON.stringify(settings.repository_root)} is ${realPath(repositoryRoot)}, ` +
+        `outside the project directory ${realPath(projectDir)}; ${optIn}`,
+    );
+  } else if (!settings.docker.image_tag) {
+    const dockerfile = path.resolve(repositoryRoot, settings.docker.dockerfile);
+    if (!isInside(dockerfile, repositoryRoot)) {
+      problems.push(
+        `${origin(["docker", "dockerfile"])}: docker.dockerfile: ${JSON.stringify(settings.docker.dockerfile)} is ${realPath(dockerfile)}, ` +
+          `outside repository_root ${realPath(repositoryRoot)}; ${optIn}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
 }

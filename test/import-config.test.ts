@@ -76,6 +76,7 @@ describe("import-config", () => {
     const { settings } = importAndResolve("dev");
     assert.deepEqual(settings, {
       repository_root: ".",
+      allow_paths_outside_project: false,
       environment: "dev",
       code_path: "example/repo.py",
       dagster_version: "1.11.16",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -231,6 +232,43 @@ describe("render, building the image", () => {
     assert.match(doc.image.dockerfile, /^# The example code location's image for the dev environment/);
     assert.deepEqual(doc.image.platforms, ["linux/amd64"]);
     assert.equal(doc.release.values.deployments[0].image.tag, "1.11.16-<n>@sha256:<digest>");
+  });
+
+  it("keeps repository_root inside the project and docker.dockerfile inside repository_root, symlinks followed", () => {
+    const outside = mkdtempSync(path.join(tmpdir(), "dcl-outside-"));
+    cleanups.push(() => rmSync(outside, { recursive: true, force: true }));
+    writeFileSync(path.join(outside, "Dockerfile"), "FROM scratch\n");
+    writeFileSync(path.join(outside, "pyproject.toml"), '[project]\nname = "elsewhere"\n');
+    const cases: [string, Record<string, [readonly (string | number)[], unknown][]>, RegExp][] = [
+      ["/etc", { "Pulumi.dev.yaml": [[["config", `${P}:repository_root`], "/etc"]] }, /^error: Pulumi\.dev\.yaml: repository_root: "\/etc" is \/etc, outside the project directory /],
+      ["../..", { "Pulumi.yaml": [[["config", "defaults", "value", "repository_root"], "../.."]] }, /^error: Pulumi\.yaml: repository_root: "\.\.\/\.\." is .*, outside the project directory/],
+      ["../../x", { "Pulumi.dev.yaml": [[["config", `${P}:docker`, "dockerfile"], "../../x"]] }, /^error: Pulumi\.dev\.yaml: docker\.dockerfile: "\.\.\/\.\.\/x" is .*, outside repository_root /],
+    ];
+    for (const [what, edits, expected] of cases) {
+      const copy = projectCopy(edits);
+      cleanups.push(copy.cleanup);
+      const result = runCli(["render", "--dir", copy.dir, "--stack", "dev", "--branch", "main"]);
+      assert.equal(result.code, 1, what);
+      assert.match(result.stderr, expected, what);
+      assert.match(result.stderr, /set allow_paths_outside_project: true to use it anyway\n$/, what);
+    }
+    // A Dockerfile inside the tree that is a symlink to one outside it.
+    const linked = projectCopy({ "Pulumi.dev.yaml": [[["config", `${P}:docker`, "dockerfile"], "docker/linked.Dockerfile"]] });
+    cleanups.push(linked.cleanup);
+    symlinkSync(path.join(outside, "Dockerfile"), path.join(linked.dir, "docker/linked.Dockerfile"));
+    const viaLink = runCli(["render", "--dir", linked.dir, "--stack", "dev", "--branch", "main"]);
+    assert.equal(viaLink.code, 1);
+    assert.match(viaLink.stderr, /docker\.dockerfile: "docker\/linked\.Dockerfile" is .*dcl-outside-.*\/Dockerfile, outside repository_root/);
+    // The documented opt-in.
+    const optIn = projectCopy({
+      "Pulumi.dev.yaml": [
+        [["config", `${P}:repository_root`], outside],
+        [["config", `${P}:docker`, "dockerfile"], "Dockerfile"],
+        [["config", `${P}:allow_paths_outside_project`], true],
+      ],
+    });
+    cleanups.push(optIn.cleanup);
+    assert.equal(renderJson(["--stack", "dev", "--branch", "main"], optIn.dir).image.context, outside);
   });
 
   it("masks build args whose value comes from the environment", () => {

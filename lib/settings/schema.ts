@@ -166,6 +166,8 @@ const instance = z.strictObject({
 
 export const settingsSchema = z.strictObject({
   repository_root: text.default(""),
+  /** Let repository_root and docker.dockerfile lie outside the project directory (after symlinks). */
+  allow_paths_outside_project: flag.default(false),
   environment: checked(isDns1123Label, "an environment name such as dev (lowercase letters, digits and '-')"),
   code_path: nonEmpty,
   dagster_version: checked(isDagsterVersion, "a Dagster version such as 1.11.16 (a semantic version that, with -<n> appended, is an image tag of at most 128 characters)"),
