@@ -13,7 +13,7 @@ export interface ImageRef {
 
 /**
  * Helm values for a release holding exactly this one deployment, as dagster-uc generated its entry,
- * with the stack's `chart` values deep-merged over them.
+ * with the stack's `chart` values deep-merged over them and `chart.deployment` over the entry.
  */
 export function chartValues(settings: Settings, names: DeploymentNames, image: ImageRef, namespace: string): Mapping {
   const k8s = settings.kubernetes;
@@ -51,5 +51,8 @@ export function chartValues(settings: Settings, names: DeploymentNames, image: I
     imagePullSecrets: k8s.image_pull_secrets,
     deployments: [deployment],
   };
-  return deepMerge(generated, settings.chart) as Mapping;
+  // `chart.deployment` goes into the one entry; the schema keeps its identity keys out of it.
+  const { deployment: entryOverrides, ...overrides } = settings.chart;
+  generated.deployments = [deepMerge(deployment, entryOverrides)];
+  return deepMerge(generated, overrides) as Mapping;
 }

@@ -72,4 +72,12 @@ describe("deploying a chart from the team's registry with its schema kept", { sk
     const { types } = JSON.parse(result.stdout) as { types: string[] };
     assert.ok(!types.includes("kubernetes:helm.sh/v3:Release"), types.join(", "));
   });
+
+  it("checks chart.deployment against the chart's schema of a deployment entry, like the rest", () => {
+    const result = run({ deployment: { schedulerName: 5, labels: { team: ["a"] } } });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /values\.schema\.json rejects values\.deployments\[0\]\.schedulerName: must be string/);
+    assert.match(result.stderr, /values\.deployments\[0\]\.labels\.team: must be string/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
 });

@@ -116,6 +116,50 @@ describe("render", () => {
     assert.deepEqual(validate(doc.release.values), []);
   });
 
+  it("merges chart.deployment into the one deployment entry, values the chart schema accepts", () => {
+    const volume = { name: "cache", emptyDir: {} };
+    const repo = project({
+      "Pulumi.dev.yaml": [[["config", `${P}:chart`], { deployment: { annotations: { team: "data" }, volumes: [volume], readinessProbe: { periodSeconds: 5 } } }]],
+    });
+    const doc = renderJson(["--stack", "dev", "--branch", "main"], repo);
+    const [entry, ...others] = doc.release.values.deployments;
+    assert.equal(others.length, 0);
+    assert.equal(entry.name, "example--main");
+    assert.deepEqual(entry.annotations, { team: "data" });
+    assert.deepEqual(entry.volumes, [volume]);
+    // Mappings merge key by key: the generated probe keeps its other settings.
+    assert.equal(entry.readinessProbe.periodSeconds, 5);
+    assert.equal(entry.readinessProbe.timeoutSeconds, 10);
+    assert.equal(doc.release.values.deployment, undefined);
+    assert.deepEqual(validate(doc.release.values), []);
+    assert.deepEqual(doc.workspace.entry.grpc_server.host, entry.name);
+  });
+
+  it("refuses chart: values that would replace the deployment's identity, naming the key and what to set instead", () => {
+    const cases: [unknown, string[]][] = [
+      [{ deployments: [] }, ["error: Pulumi.dev.yaml: chart.deployments: not overridable: the release holds exactly this location's deployment; put values for it under chart.deployment, which is merged into it"]],
+      [{ deployments: [{ name: "someone-else", image: { repository: "x", tag: "latest" } }] }, ["error: Pulumi.dev.yaml: chart.deployments: not overridable"]],
+      [
+        { deployment: { name: "x", image: { tag: "latest" }, port: 4000, dagsterApiGrpcArgs: ["-f", "other.py"] } },
+        [
+          "error: Pulumi.dev.yaml: chart.deployment.name: not overridable: the name comes from the branch: set branch or deployment_name_suffix",
+          "error: Pulumi.dev.yaml: chart.deployment.image: not overridable: set docker.container_registry, docker.image_prefix, docker.image_tag or kubernetes.pull_policy",
+          "error: Pulumi.dev.yaml: chart.deployment.port: not overridable: the workspace entry points at port 3030",
+          "error: Pulumi.dev.yaml: chart.deployment.dagsterApiGrpcArgs: not overridable: set code_path and docker.docker_root",
+        ],
+      ],
+      [{ deployment: ["a"] }, ['error: Pulumi.dev.yaml: chart.deployment: expected a mapping of values for the deployment, got ["a"]']],
+    ];
+    for (const [chart, expected] of cases) {
+      const repo = project({ "Pulumi.dev.yaml": [[["config", `${P}:chart`], chart]] });
+      const result = runCli(["render", "--dir", repo, "--stack", "dev", "--branch", "main"]);
+      assert.equal(result.code, 1, JSON.stringify(chart));
+      const lines = result.stderr.trim().split("\n");
+      assert.equal(lines.length, expected.length, result.stderr);
+      expected.forEach((line, i) => assert.ok(lines[i]?.startsWith(line), `${lines[i]}\n  should start with\n${line}`));
+    }
+  });
+
   it("fails with one clear line per problem and no stack trace", () => {
     const bad = project({
       "Pulumi.dev.yaml": [

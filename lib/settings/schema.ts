@@ -164,6 +164,38 @@ const instance = z.strictObject({
   adopt_unowned_entry: flag.default(false),
 });
 
+/**
+ * What defines the deployment, and the config keys that set it: the workspace entry, the image
+ * build and the digest pin all rely on these, so `chart:` cannot replace them.
+ */
+const DEPLOYMENT_IDENTITY: Readonly<Record<string, string>> = {
+  name: "the name comes from the branch: set branch or deployment_name_suffix",
+  image: "set docker.container_registry, docker.image_prefix, docker.image_tag or kubernetes.pull_policy",
+  port: "the workspace entry points at port 3030",
+  dagsterApiGrpcArgs: "set code_path and docker.docker_root",
+};
+
+/** Helm values merged over the generated ones; `deployment` is merged into the one deployment entry. */
+const chartOverrides = z.record(z.string(), z.unknown()).superRefine((chart, ctx) => {
+  if ("deployments" in chart) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["deployments"],
+      input: chart.deployments,
+      message: "not overridable: the release holds exactly this location's deployment; put values for it under chart.deployment, which is merged into it",
+    });
+  }
+  const entry = chart.deployment;
+  if (entry === undefined) return;
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    ctx.addIssue({ code: "custom", path: ["deployment"], input: entry, message: `expected a mapping of values for the deployment, got ${show(entry)}` });
+    return;
+  }
+  for (const [key, instead] of Object.entries(DEPLOYMENT_IDENTITY)) {
+    if (key in entry) ctx.addIssue({ code: "custom", path: ["deployment", key], input: undefined, message: `not overridable: ${instead}` });
+  }
+});
+
 export const settingsSchema = z.strictObject({
   repository_root: text.default(""),
   /** Let repository_root and docker.dockerfile lie outside the project directory (after symlinks). */
@@ -184,7 +216,7 @@ export const settingsSchema = z.strictObject({
   helm: helm.prefault({}),
   kubernetes,
   instance: instance.prefault({}),
-  chart: z.record(z.string(), z.unknown()).default({}),
+  chart: chartOverrides.default({}),
 });
 
 /** The settings of one stack: every key at its value or default. */
