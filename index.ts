@@ -50,6 +50,7 @@ const chart = deployableChart({
   // The release's values but for the image tag, so a bad `chart:` value fails the preview already.
   values: chartValues(settings, names, { repository: imageName(settings, names), tag: `${settings.dagster_version}-0` }, settings.kubernetes.namespace),
   registryConfigPath: chartRegistryConfig,
+  registryBudgetMs: settings.docker.registry_timeout_seconds * 1000,
   offline: process.env.DAGSTER_CODE_LOCATIONS_OFFLINE === "1",
 });
 
@@ -64,6 +65,7 @@ const location = new CodeLocation("code-location", {
     imageName: imageName(settings, names),
     repository: imageRepositoryPath(settings, names),
     dagsterVersion: settings.dagster_version,
+    registryBudgetMs: settings.docker.registry_timeout_seconds * 1000,
     login: auth.login,
     push: auth.push,
     build: build

@@ -14,6 +14,8 @@ export interface CodeImageArgs {
   /** The repository below the registry address: `[<image_prefix>/]<deployment name>`. */
   readonly repository: string;
   readonly dagsterVersion: string;
+  /** Total time for one operation's registry requests (`docker.registry_timeout_seconds`). */
+  readonly registryBudgetMs: number;
   /** Credentials for listing tags (secret). */
   readonly login: pulumi.Input<RegistryLogin>;
   /** Credentials BuildKit pushes with (secret); unknown in a preview, which builds nothing. */
@@ -38,13 +40,13 @@ export class CodeImage extends pulumi.ComponentResource {
     const { build } = args;
 
     if ("existingTag" in build) {
-      const existing = new ExistingImage(`${name}-existing`, { registry: args.registry, repository: args.repository, tag: build.existingTag, login: args.login }, { parent: this });
+      const existing = new ExistingImage(`${name}-existing`, { registry: args.registry, repository: args.repository, tag: build.existingTag, login: args.login, budgetMs: args.registryBudgetMs }, { parent: this });
       this.tag = pulumi.output(build.existingTag);
       this.digest = existing.digest;
     } else {
       const version = new ImageVersion(
         `${name}-version`,
-        { registry: args.registry, repository: args.repository, dagsterVersion: args.dagsterVersion, sourceHash: build.sourceHash, login: args.login },
+        { registry: args.registry, repository: args.repository, dagsterVersion: args.dagsterVersion, sourceHash: build.sourceHash, login: args.login, budgetMs: args.registryBudgetMs },
         { parent: this },
       );
       const image = new dockerBuild.Image(`${name}-build`, imageArgs(args, build.plan, version.tag), { parent: this });

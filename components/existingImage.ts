@@ -9,6 +9,8 @@ export interface ExistingImageArgs {
   /** A tag that must already be in the registry (`docker.image_tag`). */
   readonly tag: pulumi.Input<string>;
   readonly login: pulumi.Input<RegistryLogin>;
+  /** Total time for the registry requests of one operation; not part of the diff. @default 30 s */
+  readonly budgetMs?: pulumi.Input<number>;
 }
 
 interface ExistingInputs {
@@ -16,6 +18,7 @@ interface ExistingInputs {
   repository: string;
   tag: string;
   login: RegistryLogin;
+  budgetMs?: number;
 }
 
 interface ExistingOutputs extends ExistingInputs {
@@ -24,7 +27,7 @@ interface ExistingOutputs extends ExistingInputs {
 }
 
 async function lookUp(inputs: ExistingInputs): Promise<ExistingOutputs> {
-  const client = new RegistryClient({ registry: inputs.registry, credentials: clientCredentials(inputs.login) });
+  const client = new RegistryClient({ registry: inputs.registry, credentials: clientCredentials(inputs.login), budgetMs: inputs.budgetMs });
   const digest = await client.manifestDigest(inputs.repository, inputs.tag);
   if (!digest) {
     throw new UserError(

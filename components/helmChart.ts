@@ -32,6 +32,8 @@ export interface HelmChartArgs {
   readonly values: unknown;
   /** Set when Helm pulls an OCI chart itself: its registry credentials go into this file for the run. */
   readonly registryConfigPath: string | undefined;
+  /** Total time for the chart's registry requests (`docker.registry_timeout_seconds`). */
+  readonly registryBudgetMs: number;
   /** Resolve nothing, in a preview only (render): the chart as configured, unchecked. */
   readonly offline: boolean;
 }
@@ -47,7 +49,7 @@ export function deployableChart(args: HelmChartArgs): pulumi.Output<DeployableCh
   const resolved = args.login.apply(async (login): Promise<DeployableChart> => {
     try {
       if (args.offline) return offlineChart(source);
-      const client = source.ociRepository !== undefined ? new RegistryClient({ registry: args.registry, credentials: clientCredentials(login) }) : undefined;
+      const client = source.ociRepository !== undefined ? new RegistryClient({ registry: args.registry, credentials: clientCredentials(login), budgetMs: args.registryBudgetMs }) : undefined;
       const chart = await resolveChart(source, { cacheRoot: args.cacheRoot, registry: client });
       if (!source.skipSchemaValidation) {
         const problems = chartValuesProblems(chart, args.values);

@@ -13,6 +13,8 @@ export interface ImageVersionArgs {
   readonly sourceHash: pulumi.Input<string>;
   /** How to read the registry's tags; kept out of the diff, so a fresh token changes nothing. */
   readonly login: pulumi.Input<RegistryLogin>;
+  /** Total time for the registry requests of one operation; out of the diff too. @default 30 s */
+  readonly budgetMs?: pulumi.Input<number>;
 }
 
 interface VersionInputs {
@@ -21,6 +23,7 @@ interface VersionInputs {
   dagsterVersion: string;
   sourceHash: string;
   login: RegistryLogin;
+  budgetMs?: number;
 }
 
 interface VersionOutputs extends VersionInputs {
@@ -38,7 +41,7 @@ const IDENTITY: readonly (keyof VersionInputs)[] = ["registry", "repository", "d
  */
 export const imageVersionProvider: pulumi.dynamic.ResourceProvider<VersionInputs, VersionOutputs> = {
   async create(inputs) {
-    const client = new RegistryClient({ registry: inputs.registry, credentials: clientCredentials(inputs.login) });
+    const client = new RegistryClient({ registry: inputs.registry, credentials: clientCredentials(inputs.login), budgetMs: inputs.budgetMs });
     const tags = await client.listTags(inputs.repository);
     const tag = nextVersion(tags, inputs.dagsterVersion);
     return { id: `${client.imageRepository(inputs.repository)}:${tag}`, outs: { ...inputs, tag } };

@@ -39,7 +39,7 @@ export function registryAuth(settings: Settings): RegistryAuth {
     if (value.kind === "basic") return { username: value.username, password: value.password };
     // The ACR exchange happens only when something may be pushed; a preview builds nothing.
     if (pulumi.runtime.isDryRun()) return { username: ACR_REFRESH_TOKEN_USER, password: undefined };
-    return new RegistryClient({ registry: docker.container_registry, credentials: clientCredentials(value) }).dockerLoginCredentials();
+    return new RegistryClient({ registry: docker.container_registry, credentials: clientCredentials(value), budgetMs: docker.registry_timeout_seconds * 1000 }).dockerLoginCredentials();
   });
   return { authenticated, login, push: pulumi.secret(push) };
 }

@@ -97,6 +97,7 @@ describe("import-config", () => {
         container_registry_chart_path: "helm/dagster/dagster-user-deployments",
         build_format: "OCI",
         platform: "linux/amd64",
+        registry_timeout_seconds: 30,
       },
       helm: { disable_openapi_validation: false, skip_schema_validation: true, create_new_namespace: true },
       kubernetes: {

@@ -86,6 +86,21 @@ describe("next-tag", { timeout: 30_000 }, () => {
     assert.equal(server.requests.length, before);
   });
 
+  it("ends within --timeout against a registry that never answers, in one line naming it", async () => {
+    const silent = await startFakeServer(() => undefined);
+    try {
+      const result = await run(["--registry", `http://${silent.host}`, "--repository", "team/app", "--dagster-version", "1.11.16", "--timeout", "0.5"]);
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, "");
+      assert.match(result.stderr, new RegExp(`^error: registry ${silent.host.replace(/\./g, "\\.")}, repository "team/app": listing tags failed: no answer within the 0\\.5 s budget[^\\n]*check that the registry is up and reachable[^\\n]*\\n$`));
+    } finally {
+      await silent.close();
+    }
+    const bad = await run(["--registry", `http://${server.host}`, "--repository", "team/app", "--dagster-version", "1.11.16", "--timeout", "soon"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: next-tag: --timeout: expected seconds above 0/);
+  });
+
   it("rejects an uppercase repository with the lowercase fix", async () => {
     const result = await run([...common(), "--repository", "Team/App", "--dagster-version", "1.11.16"], "s3cret-pass");
     assert.match(result.stderr, /repository "Team\/App": invalid repository name.*use "team\/app"/);

@@ -150,14 +150,14 @@ describe("error messages", () => {
   });
 
   it("explains network failures with what to do", () => {
-    const refused = transportProblem(ctx, new TransportError("refused", "ECONNREFUSED", 3, "https://myacr.azurecr.io/v2/x/tags/list?n=1"), 1000);
+    const refused = transportProblem(ctx, new TransportError("refused", "ECONNREFUSED", 3, "https://myacr.azurecr.io/v2/x/tags/list?n=1"), { timeoutMs: 1000, budgetMs: 30_000 });
     assert.match(refused, /^registry myacr.azurecr.io, repository "proj--main": listing tags failed: no HTTP answer \(ECONNREFUSED\)/);
     assert.match(refused, /3 attempts; connection refused: check that the registry is running/);
     assert.ok(!refused.includes("?n=1"));
-    const timeout = transportProblem(ctx, new TransportError("timeout", "TIMEOUT", 1, "https://r/v2/"), 1500);
+    const timeout = transportProblem(ctx, new TransportError("timeout", "TIMEOUT", 1, "https://r/v2/"), { timeoutMs: 1500, budgetMs: 30_000 });
     assert.match(timeout, /no answer within 1500 ms/);
-    assert.match(transportProblem(ctx, new TransportError("tls-untrusted", "SELF_SIGNED_CERT_IN_CHAIN", 1, "https://r/"), 1), /--ca-file/);
-    assert.match(transportProblem(ctx, new TransportError("not-tls", "ERR_SSL_WRONG_VERSION_NUMBER", 1, "https://r/"), 1), /http:\/\//);
+    assert.match(transportProblem(ctx, new TransportError("tls-untrusted", "SELF_SIGNED_CERT_IN_CHAIN", 1, "https://r/"), { timeoutMs: 1, budgetMs: 30_000 }), /--ca-file/);
+    assert.match(transportProblem(ctx, new TransportError("not-tls", "ERR_SSL_WRONG_VERSION_NUMBER", 1, "https://r/"), { timeoutMs: 1, budgetMs: 30_000 }), /http:\/\//);
   });
 
   it("redacts secrets quoted back by a registry", () => {

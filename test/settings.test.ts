@@ -209,8 +209,13 @@ describe("settings resolution", () => {
 
 describe("environment substitution", () => {
   it("treats an empty variable as unset only with :-", () => {
-    assert.deepEqual(interpolateString("${A:-x}", { A: "" }), { value: "x", problems: [] });
-    assert.deepEqual(interpolateString("${A}", { A: "" }), { value: "", problems: [] });
+    assert.deepEqual(interpolateString("${A:-x}", { A: "" }), { value: "x", problems: [], unset: [] });
+    assert.deepEqual(interpolateString("${A}", { A: "" }), { value: "", problems: [], unset: [] });
+  });
+
+  it("leaves unset variables unchecked when asked, still reporting malformed references", () => {
+    assert.deepEqual(interpolateString("${A}-${B:-b}", {}, { unsetVariables: "unchecked" }), { value: "-b", problems: [], unset: ["A"] });
+    assert.equal(interpolateString("${not valid} ${A", {}, { unsetVariables: "unchecked" }).problems.length, 2);
   });
 
   it("reports malformed references instead of passing them on", () => {

@@ -46,7 +46,7 @@ describe("stack names", () => {
     for (const bad of ["", "../outside", "x/../../outside", "acc/eu", "a b", "..", "x".repeat(101), "dev:x"]) {
       assert.throws(() => checkStackName(bad, "--stack"), /^UserError: --stack: ".*" is not a Pulumi stack name/, bad);
     }
-    assert.throws(() => checkStackName("a/b/c/d", "--stack", { qualified: true }), UserError);
+    for (const bad of ["a/b/c/d", "../x", "../../dev.x", "org/../dev.x"]) assert.throws(() => checkStackName(bad, "--stack", { qualified: true }), UserError, bad);
   });
 
   it("accepts only plain environment names", () => {

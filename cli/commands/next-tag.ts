@@ -9,7 +9,7 @@ import type { Command, CommandIo } from "../io";
 
 const USAGE =
   "usage: next-tag --registry HOST[:PORT][/PATH] --repository REPO --dagster-version V " +
-  "[--username U --password-stdin] [--ca-file PEM]";
+  "[--username U --password-stdin] [--ca-file PEM] [--timeout SECONDS]";
 
 /**
  * Prints the tag the next image of REPO gets: `<dagster-version>-<n>`, one more than the largest
@@ -23,6 +23,7 @@ export const nextTag: Command = async (args, io) => {
     username: { type: "string" },
     "password-stdin": { type: "boolean" },
     "ca-file": { type: "string" },
+    timeout: { type: "string" },
   });
   const problems: string[] = [];
   for (const flag of ["registry", "repository", "dagster-version"] as const) {
@@ -32,12 +33,17 @@ export const nextTag: Command = async (args, io) => {
     problems.push("next-tag: --username needs --password-stdin (pipe the password in; it never goes on the command line)");
   }
   if (values["password-stdin"] && values.username === undefined) problems.push("next-tag: --password-stdin needs --username");
+  const timeout = values.timeout === undefined ? 30 : Number(values.timeout);
+  if (!(Number.isFinite(timeout) && timeout > 0 && timeout <= 3600)) {
+    problems.push(`next-tag: --timeout: expected seconds above 0 and at most 3600 for all registry requests, got ${JSON.stringify(values.timeout)}`);
+  }
   if (problems.length > 0) throw new UserError(problems);
 
   const client = new RegistryClient({
     registry: values.registry!,
     credentials: await readCredentials(values.username, io),
     ca: values["ca-file"] === undefined ? undefined : await readCaFile(values["ca-file"], io.cwd),
+    budgetMs: Math.round(timeout * 1000),
   });
   const dagsterVersion = values["dagster-version"]!;
   checkDagsterVersion(dagsterVersion); // before asking the registry anything

@@ -138,6 +138,7 @@ async function registryNextTag(inputs: Record<string, unknown>, env: NodeJS.Proc
   const client = new RegistryClient({
     registry: String(inputs.registry),
     credentials: username && password ? { kind: "basic", username, password } : { kind: "anonymous" },
+    budgetMs: typeof inputs.budgetMs === "number" ? inputs.budgetMs : undefined,
   });
   return nextVersion(await client.listTags(String(inputs.repository)), String(inputs.dagsterVersion));
 }

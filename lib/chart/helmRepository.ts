@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import { UserError } from "../errors";
 import { isRetryableStatus, send, TransportError, type FetchLike, type RetryPolicy } from "../registry/http";
+import { DEFAULT_BUDGET_MS } from "../registry/client";
 import { oneLine } from "../registry/problems";
 
 /** One version of a chart as a Helm repository's index.yaml lists it. */
@@ -51,7 +52,8 @@ export async function downloadIndexedChart(repoUrl: string, name: string, entry:
 }
 
 async function download(url: string, doing: string, http: HttpOptions): Promise<Buffer> {
-  const policy = http.policy ?? DEFAULT_POLICY;
+  // Each download gets the same total budget as a registry client's requests.
+  const policy = http.policy ?? { ...DEFAULT_POLICY, deadline: Date.now() + DEFAULT_BUDGET_MS };
   let result;
   try {
     result = await send(http.fetch ?? fetch, url, { method: "GET", headers: { Accept: "*/*" } }, policy);

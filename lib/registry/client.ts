@@ -42,6 +42,11 @@ export interface RegistryClientOptions {
   readonly credentials?: Credentials;
   /** Limit for one HTTP attempt. @default 15000 */
   readonly timeoutMs?: number;
+  /**
+   * Total time for everything this client does, retries and backoff included, counted from its
+   * creation: one client per command or resource operation. @default 30000
+   */
+  readonly budgetMs?: number;
   /** Extra attempts on 429, 5xx and transient network errors. @default 3 */
   readonly retries?: number;
   /** First retry delay, doubled per attempt. @default 500 */
@@ -63,6 +68,8 @@ export interface Manifest {
 }
 
 const MAX_PAGES = 10_000;
+/** The default total budget of one client's requests (docker.registry_timeout_seconds). */
+export const DEFAULT_BUDGET_MS = 30_000;
 const FORM = { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" } as const;
 
 /** A client of the OCI distribution API: tag listing, manifest checks, credentials for docker login. */
@@ -71,6 +78,7 @@ export class RegistryClient {
   private readonly origin: string;
   private readonly credentials: Credentials;
   private readonly policy: RetryPolicy;
+  private readonly budgetMs: number;
   private readonly pageSize: number;
   private readonly fetchFn: FetchLike;
   private readonly tokens = new TokenCache();
@@ -85,7 +93,9 @@ export class RegistryClient {
     this.origin = registryOrigin(this.address);
     this.credentials = options.credentials ?? { kind: "anonymous" };
     if (this.credentials.kind === "basic") this.secrets.add(this.credentials.password);
+    this.budgetMs = atLeast("budgetMs", options.budgetMs ?? DEFAULT_BUDGET_MS, 1);
     this.policy = {
+      deadline: Date.now() + this.budgetMs,
       timeoutMs: atLeast("timeoutMs", options.timeoutMs ?? 15_000, 1),
       retries: atLeast("retries", options.retries ?? 3, 0),
       backoffMs: atLeast("backoffMs", options.backoffMs ?? 500, 0),
@@ -295,7 +305,7 @@ export class RegistryClient {
     try {
       return await send(this.fetchFn, url, init, this.policy);
     } catch (err) {
-      if (err instanceof TransportError) throw this.fail(transportProblem(ctx, err, this.policy.timeoutMs));
+      if (err instanceof TransportError) throw this.fail(transportProblem(ctx, err, { timeoutMs: this.policy.timeoutMs, budgetMs: this.budgetMs }));
       throw err;
     }
   }

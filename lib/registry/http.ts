@@ -46,6 +46,11 @@ export function fetchWithCa(ca: CaInput): FetchLike {
 export interface RetryPolicy {
   /** Limit for one attempt, answer body included. */
   readonly timeoutMs: number;
+  /**
+   * When the whole operation must be over (epoch ms): no attempt runs past it and no retry starts
+   * that could not. @default none
+   */
+  readonly deadline?: number;
   /** Extra attempts after the first, on 429, 5xx and transient network errors. */
   readonly retries: number;
   /** First backoff; doubles per attempt, capped by maxBackoffMs (also caps Retry-After). */
@@ -61,7 +66,8 @@ export interface HttpResult {
   readonly attempts: number;
 }
 
-export type TransportFailureKind = "timeout" | "refused" | "dns" | "tls-untrusted" | "not-tls" | "network" | "other";
+/** "budget": the operation's total time budget ran out (see RetryPolicy.deadline). */
+export type TransportFailureKind = "timeout" | "budget" | "refused" | "dns" | "tls-untrusted" | "not-tls" | "network" | "other";
 
 /** The request never got an HTTP answer. Holds codes only, never request headers or bodies. */
 export class TransportError extends Error {
@@ -78,10 +84,16 @@ export class TransportError extends Error {
   }
 }
 
-/** Sends one request with a per-attempt timeout, retrying 429, 5xx and transient network failures. */
+/**
+ * Sends one request with a per-attempt timeout, retrying 429, 5xx and transient network failures,
+ * all within the policy's deadline. A refused connection is not retried: nothing listens there.
+ */
 export async function send(fetchFn: FetchLike, url: string, init: HttpRequestInit, policy: RetryPolicy): Promise<HttpResult> {
+  const deadline = policy.deadline ?? Number.POSITIVE_INFINITY;
   for (let attempt = 1; ; attempt++) {
-    const signal = AbortSignal.timeout(policy.timeoutMs);
+    const left = deadline - Date.now();
+    if (left <= 0) throw new TransportError("budget", "BUDGET", attempt - 1, url);
+    const signal = AbortSignal.timeout(Math.max(1, Math.min(policy.timeoutMs, Math.ceil(left))));
     const last = attempt > policy.retries;
     let result: HttpResult;
     try {
@@ -90,16 +102,23 @@ export async function send(fetchFn: FetchLike, url: string, init: HttpRequestIni
       result = { status: res.status, headers: res.headers, body, attempts: attempt };
     } catch (err) {
       const [kind, code] = signal.aborted ? (["timeout", "TIMEOUT"] as const) : classify(err);
-      if (last || !RETRYABLE_KINDS.has(kind)) throw new TransportError(kind, code, attempt, url);
-      await sleep(backoffMs(attempt, policy, null));
+      if (!RETRYABLE_KINDS.has(kind)) throw new TransportError(kind, code, attempt, url);
+      const wait = backoffMs(attempt, policy, null);
+      // Out of time before another attempt could start: the budget, not the attempts, ended it.
+      if (Date.now() + wait >= deadline) throw new TransportError("budget", code, attempt, url);
+      if (last) throw new TransportError(kind, code, attempt, url);
+      await sleep(wait);
       continue;
     }
     if (last || !isRetryableStatus(result.status)) return result;
-    await sleep(backoffMs(attempt, policy, result.headers.get("retry-after")));
+    const wait = backoffMs(attempt, policy, result.headers.get("retry-after"));
+    // No retry that could not finish within the budget: the last answer is the result.
+    if (Date.now() + wait >= deadline) return result;
+    await sleep(wait);
   }
 }
 
-const RETRYABLE_KINDS = new Set<TransportFailureKind>(["timeout", "refused", "network"]);
+const RETRYABLE_KINDS = new Set<TransportFailureKind>(["timeout", "network"]);
 
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status !== 501 && status !== 505);

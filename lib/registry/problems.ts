@@ -70,17 +70,35 @@ function httpHint(status: number, code: string | undefined, credentials: Credent
   return "unexpected answer: check the registry address and repository name";
 }
 
+/** The limits a request ran under, for messages. */
+export interface RequestLimits {
+  readonly timeoutMs: number;
+  readonly budgetMs: number;
+}
+
 /** One line for a request that got no HTTP answer at all. */
-export function transportProblem(ctx: RequestContext, err: TransportError, timeoutMs: number): string {
+export function transportProblem(ctx: RequestContext, err: TransportError, limits: RequestLimits): string {
   const target = new URL(err.url);
   const attempts = err.attempts > 1 ? `, ${err.attempts} attempts` : "";
-  const what = err.kind === "timeout" ? `no answer within ${timeoutMs} ms` : `no HTTP answer (${err.code})`;
+  const what =
+    err.kind === "timeout"
+      ? `no answer within ${limits.timeoutMs} ms`
+      : err.kind === "budget"
+        ? `no answer within the ${formatSeconds(limits.budgetMs)} budget for this run's registry requests${err.code === "BUDGET" || err.code === "TIMEOUT" ? "" : ` (last: ${err.code})`}`
+        : `no HTTP answer (${err.code})`;
   return `${where(ctx)}: ${ctx.action} failed: ${what} from ${target.origin}${target.pathname}${attempts}; ${TRANSPORT_HINTS[err.kind]}`;
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 const TRANSPORT_HINTS: Record<TransportError["kind"], string> = {
   refused: "connection refused: check that the registry is running and that host and port are right",
   timeout: "check network access to the registry, or try again later",
+  budget:
+    "check that the registry is up and reachable from here (address, network, firewall, proxy); " +
+    "for a registry that is only slow, raise docker.registry_timeout_seconds (next-tag: --timeout)",
   dns: "host not found: check the registry address",
   "not-tls": "the server does not speak TLS: for a local registry without TLS, prefix the address with http://",
   "tls-untrusted": "its TLS certificate is not trusted: pass --ca-file with the CA certificate that signed it",

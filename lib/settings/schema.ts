@@ -84,6 +84,14 @@ const registryAddress = text.superRefine((value, ctx) => {
   ctx.addIssue({ code: "custom", input: value, message: `expected a registry such as myregistry.azurecr.io or host:5000/path, got ${show(value)}${why}` });
 });
 
+/** A positive number of seconds, at most an hour. */
+const seconds = text.transform((value, ctx) => {
+  const number = Number(value);
+  if (value.trim() !== "" && Number.isFinite(number) && number > 0 && number <= 3600) return number;
+  ctx.issues.push({ code: "custom", input: value, message: `expected a number of seconds above 0 and at most 3600, got ${show(value)}` });
+  return z.NEVER;
+});
+
 const quantity = text.superRefine((value, ctx) => {
   if (!isQuantity(value)) ctx.addIssue({ code: "custom", input: value, message: `expected a Kubernetes quantity such as 150m, got ${show(value)}` });
   else if (!(quantityValue(value) > 0)) ctx.addIssue({ code: "custom", input: value, message: `expected a quantity above zero, got ${show(value)}` });
@@ -114,6 +122,8 @@ const docker = z.strictObject({
   platform: checked((v) => /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v), "a platform such as linux/amd64").default("linux/amd64"),
   /** User for registries outside Azure; the password is the secret config key `registry_password`. */
   username: text.optional(),
+  /** Total time for one command's or one resource's registry requests, retries included. */
+  registry_timeout_seconds: seconds.default(30),
 });
 
 const helm = z.strictObject({

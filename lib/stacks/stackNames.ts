@@ -13,7 +13,7 @@ export function checkStackName(name: string, where: string, options: { qualified
   const parts = name.split("/");
   const shortName = parts[parts.length - 1] ?? "";
   const qualifiers = parts.slice(0, -1);
-  const allowed = options.qualified ? qualifiers.length <= 2 && qualifiers.every((part) => /^[A-Za-z0-9_.-]+$/.test(part)) : qualifiers.length === 0;
+  const allowed = options.qualified ? qualifiers.length <= 2 && qualifiers.every((part) => /^[A-Za-z0-9_.-]+$/.test(part) && !/^\.+$/.test(part)) : qualifiers.length === 0;
   if (!allowed || !STACK_NAME.test(shortName) || /^\.+$/.test(shortName)) {
     const rule = `letters, digits, "-", "_" and "." only, at most ${STACK_NAME_MAX} characters${options.qualified ? ", optionally org/project/ before it" : ", no \"/\""}`;
     throw new UserError(`${where}: ${JSON.stringify(name.length > 120 ? `${name.slice(0, 117)}...` : name)} is not a Pulumi stack name (${rule})`);
