@@ -8,6 +8,7 @@ export function parseCommandArgs<T extends Options>(command: string, args: reado
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
   } catch (err) {
-    throw new UserError(`${command}: ${(err as Error).message}`);
+    // Some of node's messages run over two lines; a problem is one line.
+    throw new UserError(`${command}: ${(err as Error).message.replace(/\s*\n\s*/g, " ")}`);
   }
 }

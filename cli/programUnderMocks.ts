@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { UserError } from "../lib/errors";
+import { isUserError, UserError } from "../lib/errors";
 
 /** A resource the program registered, with its inputs as the engine would receive them. */
 export interface RecordedResource {
@@ -46,6 +46,60 @@ export interface MockRun {
  * its own state, nothing is contacted. Runs once per process (the runtime's settings are global).
  */
 export async function runProgramUnderMocks(options: MockRunOptions): Promise<MockRun> {
+  // A user's mistake (bad password, registry down) thrown by a computed output reaches the program
+  // only as "failed to register new resource", wrapped in serialization errors: keep the original.
+  const userErrors: UserError[] = [];
+  const remember = <T>(work: () => T): T => {
+    try {
+      const result = work();
+      return result instanceof Promise ? (result.catch((err: unknown) => Promise.reject(noted(err))) as T) : result;
+    } catch (err) {
+      throw noted(err);
+    }
+  };
+  const noted = (err: unknown): unknown => {
+    if (isUserError(err)) userErrors.push(err);
+    return err;
+  };
+  // Rejected outputs nobody awaits would end the process with a trace: they are reported below.
+  const unhandled: unknown[] = [];
+  let fail: (reason: unknown) => void = () => undefined;
+  // An export whose output rejected never settles: the first rejection ends the wait instead.
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
+  const onUnhandled = (reason: unknown) => {
+    unhandled.push(reason);
+    fail(reason);
+  };
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const run = await runRecorded(options, remember, failed);
+    const failure = unhandled[0];
+    if (failure !== undefined) throw failure;
+    return run;
+  } catch (err) {
+    throw asUserFacing(err, userErrors);
+  } finally {
+    // Let the runtime's last rejections settle before the handler goes.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("unhandledRejection", onUnhandled);
+  }
+}
+
+/**
+ * The error to show for a failed run: the user error behind it if there was one, a RunError's
+ * message without Pulumi's "error serializing property" wrapping, else the error itself (a bug).
+ */
+function asUserFacing(err: unknown, userErrors: readonly UserError[]): unknown {
+  const first = userErrors[0];
+  if (first !== undefined) return new UserError(first.problems);
+  if (err instanceof pulumi.RunError || isUserError(err)) {
+    return new UserError(err.message.replace(/^(error serializing property "[^"]*": )+/, "").split("\n"));
+  }
+  return err;
+}
+
+async function runRecorded(options: MockRunOptions, remember: <T>(work: () => T) => T, failed: Promise<never>): Promise<MockRun> {
   const resources: RecordedResource[] = [];
   pulumi.runtime.setAllConfig(options.config, [...options.secretKeys]);
   await pulumi.runtime.setMocks(
@@ -54,13 +108,14 @@ export async function runProgramUnderMocks(options: MockRunOptions): Promise<Moc
         // A dynamic resource's serialized provider is Pulumi's business, not an input worth showing.
         const { __provider: _provider, ...inputs } = unwrapSecrets(args.inputs) as Record<string, unknown>;
         resources.push({ type: args.type, name: args.name, inputs, provider: args.provider, secretPaths: secretPaths.get(args.name) ?? [] });
-        const computed = (await options.computed?.[args.type]?.(inputs)) ?? {};
+        const compute = options.computed?.[args.type];
+        const computed = (compute ? await remember(() => compute(inputs)) : undefined) ?? {};
         return { id: `${args.name}-id`, state: { ...inputs, ...computed } };
       },
       call: (args) => {
         const answer = options.calls?.[args.token];
         if (!answer) throw new Error(`the program called ${args.token}, which has no mock`);
-        return answer(args.inputs as Record<string, unknown>);
+        return remember(() => answer(args.inputs as Record<string, unknown>));
       },
     },
     options.project,
@@ -70,15 +125,9 @@ export async function runProgramUnderMocks(options: MockRunOptions): Promise<Moc
   const secretPaths = watchSecrets();
   process.chdir(options.cwd);
 
-  let program: unknown;
-  try {
-    program = options.load();
-  } catch (err) {
-    if (err instanceof pulumi.RunError) throw new UserError(err.message.split("\n"));
-    throw err;
-  }
+  const program = options.load();
   const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(program as Record<string, unknown>)) outputs[key] = await settle(value);
+  for (const [key, value] of Object.entries(program as Record<string, unknown>)) outputs[key] = await Promise.race([settle(value), failed]);
   // Resources that wait on others (dependsOn) register after the exports settle: wait for every RPC.
   await pulumi.runtime.disconnect();
   attachUrns(resources);

@@ -43,7 +43,7 @@ export const nextTag: Command = async (args, io) => {
     registry: values.registry!,
     credentials: await readCredentials(values.username, io),
     ca: values["ca-file"] === undefined ? undefined : await readCaFile(values["ca-file"], io.cwd),
-    budgetMs: Math.round(timeout * 1000),
+    budgetMs: Math.max(1, Math.round(timeout * 1000)),
   });
   const dagsterVersion = values["dagster-version"]!;
   checkDagsterVersion(dagsterVersion); // before asking the registry anything
