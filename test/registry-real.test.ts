@@ -183,17 +183,15 @@ describe("real registry, plain HTTP with htpasswd auth", { skip, timeout: LIMIT 
 });
 
 describe("real registry that went down", { skip, timeout: LIMIT }, () => {
-  it("gives a clear connection-refused error within a bounded time", async () => {
+  it("gives a clear connection-refused error at the first attempt: nothing listens, so nothing is retried", async () => {
     const registry = await startRegistry();
     await registry.stop();
-    const started = Date.now();
-    await expectUserError(clientFor(registry, { retries: 2 }).listTags("app"), [
+    const err = await expectUserError(clientFor(registry, { retries: 2 }).listTags("app"), [
       `registry ${registry.registry.replace("http://", "")}`,
       '"app"',
       "ECONNREFUSED",
-      "3 attempts",
       "check that the registry is running",
     ]);
-    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    assert.doesNotMatch(err.message, /attempts/);
   });
 });
