@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UserError } from "../lib/errors";
+import { UserError } from "../lib/shared/errors";
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 

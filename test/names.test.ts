@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { resolveBranch } from "../lib/branch";
-import { UserError } from "../lib/errors";
-import { isDns1035Label } from "../lib/kubernetesNames";
-import { branchSlug, deploymentNames, projectSlug } from "../lib/names";
-import { projectName } from "../lib/project";
+import { resolveBranch } from "../lib/plan/branch";
+import { UserError } from "../lib/shared/errors";
+import { isDns1035Label } from "../lib/shared/kubernetesNames";
+import { branchSlug, deploymentNames, projectSlug } from "../lib/plan/names";
+import { projectName } from "../lib/plan/project";
 
 const sha8 = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 8);
 

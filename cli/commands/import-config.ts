@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { UserError } from "../../lib/errors";
-import { importDagsterUcConfig } from "../../lib/importConfig";
+import { UserError } from "../../lib/shared/errors";
+import { importDagsterUcConfig } from "../../lib/config/importConfig";
 import { parseCommandArgs } from "../args";
 import type { Command } from "../io";
 

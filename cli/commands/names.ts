@@ -1,8 +1,8 @@
 import * as path from "node:path";
-import { planDeployment } from "../../lib/deployment";
-import { isUserError, UserError } from "../../lib/errors";
-import { deploymentNames } from "../../lib/names";
-import { readStackFiles } from "../../lib/stackFiles";
+import { planDeployment } from "../../lib/plan/plan";
+import { isUserError, UserError } from "../../lib/shared/errors";
+import { deploymentNames } from "../../lib/plan/names";
+import { readStackFiles } from "../../lib/config/stackFiles";
 import { checkStackName } from "../../lib/stacks/stackNames";
 import { parseCommandArgs } from "../args";
 import type { Command } from "../io";

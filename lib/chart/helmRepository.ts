@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 import { isRetryableStatus, send, TransportError, type FetchLike, type RetryPolicy } from "../registry/http";
 import { DEFAULT_BUDGET_MS } from "../registry/client";
 import { oneLine } from "../registry/problems";

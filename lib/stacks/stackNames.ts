@@ -1,5 +1,5 @@
-import { UserError } from "../errors";
-import { branchSlug, fitName } from "../names";
+import { UserError } from "../shared/errors";
+import { branchSlug, fitName } from "../plan/names";
 
 /** Pulumi's own rule for a stack name (pkg/backend's validateStackName): also a safe file name part. */
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;

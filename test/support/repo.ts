@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseDocument } from "yaml";
-import { CI_BRANCH_VARIABLES } from "../../lib/branch";
+import { CI_BRANCH_VARIABLES } from "../../lib/plan/branch";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 /** Dagster's chart, kept beside the project as reference data (see its PROVENANCE.md). */

@@ -1,6 +1,6 @@
 import { distance } from "fastest-levenshtein";
-import { UserError } from "../errors";
-import { isMapping, type Mapping } from "../merge";
+import { UserError } from "../shared/errors";
+import { isMapping, type Mapping } from "../shared/merge";
 import { show } from "./schema";
 import type { ConfigLayer } from "./resolve";
 

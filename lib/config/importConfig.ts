@@ -1,9 +1,9 @@
 import { isMap, parse, parseDocument, type Document } from "yaml";
-import { isUserError, UserError } from "./errors";
-import { isMapping, type Mapping } from "./merge";
-import { resolveSettings } from "./settings/resolve";
-import { DEFAULTS_KEY } from "./settings/stackConfig";
-import { isEnvironmentStackName } from "./stacks/stackNames";
+import { isUserError, UserError } from "../shared/errors";
+import { isMapping, type Mapping } from "../shared/merge";
+import { resolveSettings } from "./resolve";
+import { DEFAULTS_KEY } from "./stackConfig";
+import { isEnvironmentStackName } from "../stacks/stackNames";
 
 /** dagster-uc bookkeeping under `chart` that one release per deployment no longer needs. */
 const DROPPED_CHART_KEYS = ["deployments_configmap_name", "deployment_semaphore_name", "release_name"] as const;

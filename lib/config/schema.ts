@@ -1,7 +1,7 @@
 import * as semver from "semver";
 import { z } from "zod";
-import { UserError } from "../errors";
-import { parseRegistryAddress } from "../registry/address";
+import { UserError } from "../shared/errors";
+import { parseRegistryAddress } from "./registryAddress";
 import {
   isDns1123Label,
   isDns1123Subdomain,
@@ -10,7 +10,7 @@ import {
   isQualifiedName,
   isQuantity,
   quantityValue,
-} from "../kubernetesNames";
+} from "../shared/kubernetesNames";
 
 // The resolved configuration, with dagster-uc's key names and defaults
 // (../shared/reference/dagster-uc-behavior.md). Every object is strict: unknown keys are errors.
