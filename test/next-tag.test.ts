@@ -52,11 +52,13 @@ describe("next-tag", { timeout: 30_000 }, () => {
   it("lists every missing flag, one line each, before contacting anything", async () => {
     const before = server.requests.length;
     const result = await run([]);
-    assert.equal(result.code, 1);
-    assert.deepEqual(
-      result.stderr.trim().split("\n").map((l) => l.replace(/ \(usage:.*/, "")),
-      ["error: next-tag: --registry is required", "error: next-tag: --repository is required", "error: next-tag: --dagster-version is required"],
-    );
+    assert.equal(result.code, 2);
+    assert.deepEqual(result.stderr.trim().split("\n"), [
+      "error: next-tag: --registry HOST[:PORT][/PATH] is required",
+      "error: next-tag: --repository REPO is required",
+      "error: next-tag: --dagster-version V is required",
+      "usage: dagster-code-locations next-tag --registry HOST[:PORT][/PATH] --repository REPO --dagster-version V [--username U] [--password-stdin] [--ca-file PEM]",
+    ]);
     assert.equal(server.requests.length, before);
   });
 

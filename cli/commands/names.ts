@@ -4,6 +4,7 @@ import { UserError } from "../../lib/errors";
 import { deploymentNames } from "../../lib/names";
 import { readStackFiles } from "../../lib/stackFiles";
 import { parseCommandArgs } from "../args";
+import * as usage from "../usage";
 import type { Command } from "../io";
 
 /**
@@ -11,8 +12,7 @@ import type { Command } from "../io";
  * with the names a branch stack of that environment would get.
  */
 export const names: Command = async (args, io) => {
-  const { values } = parseCommandArgs("names", args, { dir: { type: "string" }, stack: { type: "string" } });
-  if (!values.stack) throw new UserError("names: --stack STACK is required (for example --stack dev)");
+  const { values } = parseCommandArgs(usage.names, args, io.env);
   const dir = path.resolve(io.cwd, values.dir ?? ".");
   const files = readStackFiles(dir, values.stack);
   // The stack's settings give the project prefix and suffix; each line stands in for the branch.

@@ -4,12 +4,12 @@ import { IMAGE_VERSION_TYPE } from "../../components/imageVersion";
 import { WORKSPACE_ENTRY_TYPE } from "../../components/workspaceEntry";
 import { currentGitBranch } from "../../lib/branch";
 import { planDeployment } from "../../lib/deployment";
-import { UserError } from "../../lib/errors";
 import { buildPlan } from "../../lib/imageBuild";
 import { RegistryClient } from "../../lib/registry/client";
 import { readStackFiles, SECRET_PLACEHOLDER } from "../../lib/stackFiles";
 import { nextVersion } from "../../lib/versions";
 import { parseCommandArgs } from "../args";
+import * as usage from "../usage";
 import type { Command } from "../io";
 import { runProgramUnderMocks, type RecordedResource } from "../programUnderMocks";
 
@@ -26,14 +26,7 @@ const UNKNOWN_DIGEST = "sha256:<digest>";
  * next version (with REGISTRY_USERNAME and REGISTRY_PASSWORD from the environment, if set).
  */
 export const render: Command = async (args, io) => {
-  const { values } = parseCommandArgs("render", args, {
-    dir: { type: "string" },
-    stack: { type: "string" },
-    branch: { type: "string" },
-    suffix: { type: "string" },
-    "resolve-tag": { type: "boolean" },
-  });
-  if (!values.stack) throw new UserError("render: --stack STACK is required (for example --stack dev)");
+  const { values } = parseCommandArgs(usage.render, args, io.env);
   const stack = values.stack;
   const dir = path.resolve(io.cwd, values.dir ?? ".");
   const files = readStackFiles(dir, stack);
