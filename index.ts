@@ -4,12 +4,12 @@ import { CodeLocation } from "./components/codeLocation";
 import { deployableChart } from "./components/helmChart";
 import { registryAuth } from "./components/registryAuth";
 import { asRunError } from "./components/runError";
-import { currentGitBranch } from "./lib/branch";
+import { currentGitBranch } from "./lib/plan/branch";
 import { helmRegistryConfigPath } from "./lib/chart/registryConfig";
-import { chartValues } from "./lib/chartValues";
-import { planDeployment } from "./lib/deployment";
-import { imageName, imageRepositoryPath } from "./lib/image";
-import { buildPlan, hashBuild } from "./lib/imageBuild";
+import { chartValues } from "./lib/release/values";
+import { planDeployment } from "./lib/plan/plan";
+import { imageName, imageRepositoryPath } from "./lib/plan/imageName";
+import { buildPlan, hashBuild } from "./lib/build/buildPlan";
 
 /** Our cache beside the dependencies: source-hash stats and unpacked charts survive between runs. */
 const CACHE_DIR = path.join(process.cwd(), "node_modules/.cache/dagster-code-locations");

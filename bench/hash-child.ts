@@ -6,7 +6,7 @@
  */
 import { rmSync } from "node:fs";
 import * as path from "node:path";
-import { hashSource } from "../lib/sourceHash";
+import { hashSource } from "../lib/build/sourceHash";
 
 async function main(): Promise<void> {
   const [contextDir, cacheDir, flag] = process.argv.slice(2);

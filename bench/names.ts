@@ -3,7 +3,7 @@
  * function alone in this process (what the program pays per branch).
  */
 import * as path from "node:path";
-import { deploymentNames } from "../lib/names";
+import { deploymentNames } from "../lib/plan/names";
 import { REPO_ROOT, timedNode } from "./measure";
 import { summarize, type Summary } from "./stats";
 

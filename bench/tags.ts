@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import { RegistryClient } from "../lib/registry/client";
-import { nextVersion } from "../lib/versions";
+import { nextVersion } from "../lib/registry/nextTag";
 import { seedTags, startRegistry } from "../test/support/docker-registry";
 import { compare, REPO_ROOT, timed, timedNode, type Case, type CaseResult, type Sample } from "./measure";
 

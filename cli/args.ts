@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UserError } from "../lib/errors";
+import { UserError } from "../lib/shared/errors";
 import { commandHelp, usageLine, type CommandSpec, type OptionSpec } from "./usage";
 
 /** A wrong command line: shown with the usage line, exit code 2. */

@@ -1,4 +1,4 @@
-import { isUserError } from "../lib/errors";
+import { isUserError } from "../lib/shared/errors";
 import { HelpRequested, UsageError } from "./args";
 
 /** What a command may touch: its streams and environment, so tests can drive it in-process. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { UserError } from "../lib/errors";
+import { UserError } from "../lib/shared/errors";
 
 /** A resource the program registered, with its inputs as the engine would receive them. */
 export interface RecordedResource {

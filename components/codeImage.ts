@@ -1,10 +1,10 @@
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import type { ImageRef } from "../lib/chartValues";
-import type { BuildPlan } from "../lib/imageBuild";
+import type { ImageRef } from "../lib/release/values";
+import type { BuildPlan } from "../lib/build/buildPlan";
 import { ExistingImage } from "./existingImage";
 import { ImageVersion } from "./imageVersion";
-import type { RegistryLogin } from "../lib/registryLogin";
+import type { RegistryLogin } from "../lib/registry/login";
 
 export interface CodeImageArgs {
   /** `host[:port][/path]`, as configured (`http://` for a local registry). */

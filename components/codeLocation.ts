@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartValues, CODE_SERVER_PORT } from "../lib/chartValues";
-import type { DeploymentNames } from "../lib/names";
-import type { Settings } from "../lib/settings/schema";
+import { chartValues, CODE_SERVER_PORT } from "../lib/release/values";
+import type { DeploymentNames } from "../lib/plan/names";
+import type { Settings } from "../lib/config/schema";
 import { CodeImage, type CodeImageArgs } from "./codeImage";
 import { DagsterVersionCheck } from "./dagsterVersionCheck";
 import type { DeployableChart } from "./helmChart";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { UserError } from "../lib/errors";
+import { UserError } from "../lib/shared/errors";
 import { RegistryClient } from "../lib/registry/client";
-import { clientCredentials, type RegistryLogin } from "../lib/registryLogin";
+import { clientCredentials, type RegistryLogin } from "../lib/registry/login";
 
 export interface ExistingImageArgs {
   readonly registry: pulumi.Input<string>;

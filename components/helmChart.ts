@@ -1,12 +1,12 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ChartSource } from "../lib/chartSource";
+import type { ChartSource } from "../lib/chart/source";
 import { writeRegistryConfig } from "../lib/chart/registryConfig";
 import { resolveChart, type ResolvedChart } from "../lib/chart/resolve";
 import { chartValuesProblems } from "../lib/chart/validate";
-import { UserError } from "../lib/errors";
+import { UserError } from "../lib/shared/errors";
 import { RegistryClient } from "../lib/registry/client";
-import { clientCredentials, type RegistryLogin } from "../lib/registryLogin";
+import { clientCredentials, type RegistryLogin } from "../lib/registry/login";
 import { asRunError } from "./runError";
 
 /** The chart as helm.v3.Release takes it. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryClient } from "../lib/registry/client";
-import { clientCredentials, type RegistryLogin } from "../lib/registryLogin";
-import { nextVersion } from "../lib/versions";
+import { clientCredentials, type RegistryLogin } from "../lib/registry/login";
+import { nextVersion } from "../lib/registry/nextTag";
 
 export interface ImageVersionArgs {
   /** `host[:port][/path]` of the registry (http:// allowed for local registries). */

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ACR_REFRESH_TOKEN_USER } from "../lib/registry/auth";
 import { RegistryClient } from "../lib/registry/client";
-import { clientCredentials, type RegistryLogin } from "../lib/registryLogin";
-import type { Settings } from "../lib/settings/schema";
+import { clientCredentials, type RegistryLogin } from "../lib/registry/login";
+import type { Settings } from "../lib/config/schema";
 
 export interface RegistryAuth {
   /** Whether there are credentials at all (Azure login, or a user with a password). */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isUserError } from "../lib/errors";
+import { isUserError } from "../lib/shared/errors";
 
 /** A RunError is shown without a stack trace: a user error's message already says what to fix. */
 export function asRunError(err: unknown): never {

@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { sha256Digest } from "../lib/fileDigest";
-import { chartSource } from "../lib/chartSource";
+import { sha256Digest } from "../lib/shared/fileDigest";
+import { chartSource } from "../lib/chart/source";
 import { resolveChart } from "../lib/chart/resolve";
 import { RegistryClient } from "../lib/registry/client";
-import type { Settings } from "../lib/settings/schema";
+import type { Settings } from "../lib/config/schema";
 import { chartYaml, packChart, pushChart, startHelmRepository, testChartFiles } from "./support/charts";
 import { registrySkipReason, startRegistry, type LocalRegistry } from "./support/docker-registry";
 import { expectUserError } from "./support/expect-user-error";

@@ -6,8 +6,8 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { entryProblem } from "../lib/chart/archive";
 import { helmRegistryConfigPath, registryConfigPath, writeRegistryConfig } from "../lib/chart/registryConfig";
-import type { ChartSource } from "../lib/chartSource";
-import { ociTagFromVersion, pickChartVersion, versionFromOciTag } from "../lib/chart/versions";
+import type { ChartSource } from "../lib/chart/source";
+import { ociTagFromVersion, pickChartVersion, versionFromOciTag } from "../lib/chart/chartVersion";
 import { REPO_ROOT } from "./support/repo";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "dcl-chart-units-"));

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, test } from "node:test";
-import { createMatcher, loadDockerignore, parseDockerignore } from "../lib/dockerignore";
-import { isUserError } from "../lib/errors";
+import { createMatcher, loadDockerignore, parseDockerignore } from "../lib/build/dockerignore";
+import { isUserError } from "../lib/shared/errors";
 import { dockerignoreCases } from "./fixtures/dockerignoreCases";
 
 const matcherFor = (text: string) => createMatcher(parseDockerignore(text));

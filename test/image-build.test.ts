@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { buildPlan } from "../lib/imageBuild";
-import { deploymentNames } from "../lib/names";
-import { resolveSettings } from "../lib/settings/resolve";
-import type { Settings } from "../lib/settings/schema";
+import { buildPlan } from "../lib/build/buildPlan";
+import { deploymentNames } from "../lib/plan/names";
+import { resolveSettings } from "../lib/config/resolve";
+import type { Settings } from "../lib/config/schema";
 
 const root = mkdtempSync(path.join(tmpdir(), "dcl-build-"));
 after(() => rmSync(root, { recursive: true, force: true }));

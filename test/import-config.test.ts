@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { importDagsterUcConfig } from "../lib/importConfig";
-import { resolveSettings } from "../lib/settings/resolve";
-import { stackConfigLayers } from "../lib/settings/stackConfig";
-import { readStackFiles } from "../lib/stackFiles";
+import { importDagsterUcConfig } from "../lib/config/importConfig";
+import { resolveSettings } from "../lib/config/resolve";
+import { stackConfigLayers } from "../lib/config/stackConfig";
+import { readStackFiles } from "../lib/config/stackFiles";
 import { REPO_ROOT, runCli, SEED_CONFIG } from "./support/repo";
 
 const PULUMI_YAML = `name: demo

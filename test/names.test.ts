@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { resolveBranch } from "../lib/branch";
-import { UserError } from "../lib/errors";
-import { isDns1035Label } from "../lib/kubernetesNames";
-import { branchSlug, deploymentNames, projectSlug } from "../lib/names";
-import { projectName } from "../lib/project";
+import { resolveBranch } from "../lib/plan/branch";
+import { UserError } from "../lib/shared/errors";
+import { isDns1035Label } from "../lib/shared/kubernetesNames";
+import { branchSlug, deploymentNames, projectSlug } from "../lib/plan/names";
+import { projectName } from "../lib/plan/project";
 
 describe("deployment names", () => {
   it("follows dagster-uc: <project>--<branch>, shown in Dagster as <project>:<branch>", () => {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
 import { IMAGE_VERSION_TYPE } from "../components/imageVersion";
-import { CI_BRANCH_VARIABLES } from "../lib/branch";
-import { readStackFiles } from "../lib/stackFiles";
+import { CI_BRANCH_VARIABLES } from "../lib/plan/branch";
+import { readStackFiles } from "../lib/config/stackFiles";
 import { REPO_ROOT } from "./support/repo";
 
 // The real index.ts under mocks, building the example code location for the dev stack, with

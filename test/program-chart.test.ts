@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { registryConfigPath } from "../lib/chart/registryConfig";
-import { readStackFiles } from "../lib/stackFiles";
+import { readStackFiles } from "../lib/config/stackFiles";
 import { dagsterChartFiles, packChart, pushChart } from "./support/charts";
 import { registrySkipReason, startRegistry, type LocalRegistry } from "./support/docker-registry";
 import { runUnderLoader } from "./support/pulumi-loader";

@@ -7,9 +7,9 @@ import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cl
 import { DAGSTER_VERSION_CHECK_TYPE } from "../components/dagsterVersionCheck";
 import { EXISTING_IMAGE_TYPE } from "../components/existingImage";
 import { WORKSPACE_ENTRY_TYPE } from "../components/workspaceEntry";
-import { compileValuesSchema } from "../lib/chartSchema";
-import { CI_BRANCH_VARIABLES } from "../lib/branch";
-import { readStackFiles } from "../lib/stackFiles";
+import { compileValuesSchema } from "../lib/chart/schema";
+import { CI_BRANCH_VARIABLES } from "../lib/plan/branch";
+import { readStackFiles } from "../lib/config/stackFiles";
 import { dagsterChartFiles, packChart, pushChart } from "./support/charts";
 import { registrySkipReason, startRegistry, type LocalRegistry } from "./support/docker-registry";
 import { readSharedChartFile, REPO_ROOT } from "./support/repo";

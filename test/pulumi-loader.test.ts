@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readStackFiles } from "../lib/stackFiles";
+import { readStackFiles } from "../lib/config/stackFiles";
 import { runUnderLoader } from "./support/pulumi-loader";
 import { REPO_ROOT } from "./support/repo";
 

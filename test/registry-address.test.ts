@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isUserError } from "../lib/errors";
+import { isUserError } from "../lib/shared/errors";
 import {
   checkRepositoryPath,
   imageRepository,
@@ -9,7 +9,7 @@ import {
   parseRegistryAddress,
   registryOrigin,
   repositoryPath,
-} from "../lib/registry/address";
+} from "../lib/config/registryAddress";
 
 function rejects(fn: () => unknown, ...fragments: string[]) {
   assert.throws(fn, (err: unknown) => {

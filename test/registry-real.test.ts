@@ -6,7 +6,7 @@ import { nextTag } from "../cli/commands/next-tag";
 import { runCommand } from "../cli/io";
 import { RegistryClient, type RegistryClientOptions } from "../lib/registry/client";
 import type { FetchLike } from "../lib/registry/http";
-import { nextVersion } from "../lib/versions";
+import { nextVersion } from "../lib/registry/nextTag";
 import { registrySkipReason, seedTags, startRegistry, type LocalRegistry } from "./support/docker-registry";
 import { expectUserError } from "./support/expect-user-error";
 import { fakeIo } from "./support/fake-io";

@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { compileValuesSchema } from "../lib/chartSchema";
+import { compileValuesSchema } from "../lib/chart/schema";
 import { cleanEnv, projectCopy, readSharedChartFile, runCli } from "./support/repo";
 
 const P = "dagster-code-locations";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { UserError } from "../lib/errors";
-import { interpolateString } from "../lib/settings/interpolate";
-import { resolveSettings, type ConfigLayer } from "../lib/settings/resolve";
-import { decodeConfigValue } from "../lib/settings/stackConfig";
+import { UserError } from "../lib/shared/errors";
+import { interpolateString } from "../lib/config/interpolate";
+import { resolveSettings, type ConfigLayer } from "../lib/config/resolve";
+import { decodeConfigValue } from "../lib/config/stackConfig";
 
 const defaults: ConfigLayer = {
   file: "Pulumi.yaml",

@@ -6,9 +6,9 @@ import * as fs from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { isUserError } from "../lib/errors";
-import { hashSource, type SourceHashInput } from "../lib/sourceHash";
-import { cacheFilePath, RACY_WINDOW_MS } from "../lib/statCache";
+import { isUserError } from "../lib/shared/errors";
+import { hashSource, type SourceHashInput } from "../lib/build/sourceHash";
+import { cacheFilePath, RACY_WINDOW_MS } from "../lib/build/statCache";
 
 const base = mkdtempSync(path.join(tmpdir(), "source-hash-test-"));
 after(() => fs.rm(base, { recursive: true, force: true }));
@@ -180,7 +180,7 @@ describe("errors", () => {
  *  user cannot run our code, e.g. a checkout under /root). */
 async function hashAsNobody(ctx: string): Promise<string | undefined> {
   for (let dir = ctx; dir !== path.dirname(base); dir = path.dirname(dir)) await fs.chmod(dir, 0o755);
-  const script = `require("./lib/sourceHash").hashSource({ contextDir: process.argv[1], dockerfile: { contents: "" }, buildArgs: {}, dagsterVersion: "1" })
+  const script = `require("./lib/build/sourceHash").hashSource({ contextDir: process.argv[1], dockerfile: { contents: "" }, buildArgs: {}, dagsterVersion: "1" })
     .then((r) => console.log(r.hash), (e) => console.log(e.name + ": " + e.message))`;
   try {
     const out = execFileSync(process.execPath, ["--import", "tsx", "-e", script, ctx], {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { UserError } from "../lib/errors";
+import { UserError } from "../lib/shared/errors";
 import { parseDuration } from "../lib/stacks/duration";
 import { findPermalink } from "../lib/stacks/pulumi";
 import { branchStacks, destroyTargets, parseLsRemoteHeads, pruneCandidates, type StackSummary } from "../lib/stacks/select";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isUserError } from "../lib/errors";
-import { nextVersion, parseVersionTag } from "../lib/versions";
+import { isUserError } from "../lib/shared/errors";
+import { nextVersion, parseVersionTag } from "../lib/registry/nextTag";
 
 describe("parseVersionTag", () => {
   it("reads n from a tag that is exactly <version>-<n>", () => {

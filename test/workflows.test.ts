@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
-import { isMapping } from "../lib/merge";
+import { isMapping } from "../lib/shared/merge";
 
 const ROOT = path.join(__dirname, "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import YAML from "yaml";
-import { isUserError } from "../lib/errors";
+import { isUserError } from "../lib/shared/errors";
 import {
   OWNERS_ANNOTATION,
   entryMatches,

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import YAML from "yaml";
-import { isUserError } from "../lib/errors";
+import { isUserError } from "../lib/shared/errors";
 import { OWNERS_ANNOTATION, entryMatches } from "../lib/workspace/document";
 import { loadKubeConfig } from "../lib/workspace/kube-config";
 import { WorkspaceRegistrar, type RegistrarOptions } from "../lib/workspace/registrar";
-import { imageTag, leadingVersion } from "../lib/workspace/version";
+import { imageTag, leadingVersion } from "../lib/workspace/dagsterVersion";
 import { FakeKubeApi } from "./support/fake-kube-api";
 
 const NS = "dagster";

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { UserError } from "../../lib/errors";
-import { importDagsterUcConfig } from "../../lib/importConfig";
+import { UserError } from "../../lib/shared/errors";
+import { importDagsterUcConfig } from "../../lib/config/importConfig";
 import { parseCommandArgs } from "../args";
 import * as usage from "../usage";
 import type { Command } from "../io";

@@ -1,8 +1,8 @@
 import * as path from "node:path";
-import { planDeployment } from "../../lib/deployment";
-import { UserError } from "../../lib/errors";
-import { deploymentNames } from "../../lib/names";
-import { readStackFiles } from "../../lib/stackFiles";
+import { planDeployment } from "../../lib/plan/plan";
+import { UserError } from "../../lib/shared/errors";
+import { deploymentNames } from "../../lib/plan/names";
+import { readStackFiles } from "../../lib/config/stackFiles";
 import { parseCommandArgs } from "../args";
 import * as usage from "../usage";
 import type { Command } from "../io";

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { UserError } from "../../lib/errors";
+import { UserError } from "../../lib/shared/errors";
 import type { Credentials } from "../../lib/registry/auth";
 import { RegistryClient } from "../../lib/registry/client";
-import { checkDagsterVersion, nextVersion } from "../../lib/versions";
+import { checkDagsterVersion, nextVersion } from "../../lib/registry/nextTag";
 import { parseCommandArgs } from "../args";
 import * as usage from "../usage";
 import type { Command, CommandIo } from "../io";

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import * as readline from "node:readline/promises";
-import { currentGitBranch, resolveBranch } from "../../lib/branch";
-import { UserError } from "../../lib/errors";
+import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
+import { UserError } from "../../lib/shared/errors";
 import { parseDuration } from "../../lib/stacks/duration";
 import { openPulumi, PulumiFailed, type PulumiContext, type PulumiStacks } from "../../lib/stacks/pulumi";
 import {

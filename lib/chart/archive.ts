@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as tar from "tar";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 
 const REGULAR = new Set(["File", "OldFile", "ContiguousFile", "Directory"]);
 

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { UserError } from "../errors";
-import { sha256Digest } from "../fileDigest";
+import { UserError } from "../shared/errors";
+import { sha256Digest } from "../shared/fileDigest";
 import { unpackChartArchive } from "./archive";
 import { copyWithoutSchemas } from "./schemaless";
 

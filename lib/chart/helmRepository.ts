@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 import { isRetryableStatus, send, TransportError, type FetchLike, type RetryPolicy } from "../registry/http";
 import { oneLine } from "../registry/problems";
 

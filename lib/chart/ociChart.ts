@@ -1,6 +1,6 @@
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 import type { RegistryClient } from "../registry/client";
-import { ociTagFromVersion, pickChartVersion, versionFromOciTag } from "./versions";
+import { ociTagFromVersion, pickChartVersion, versionFromOciTag } from "./chartVersion";
 
 /** Media types of a chart pushed with `helm push` (Helm's OCI support). */
 export const HELM_CONFIG_MEDIA_TYPE = "application/vnd.cncf.helm.config.v1+json";

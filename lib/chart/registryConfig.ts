@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { ChartSource } from "../chartSource";
-import { UserError } from "../errors";
-import { sha256Hex } from "../fileDigest";
+import type { ChartSource } from "./source";
+import { UserError } from "../shared/errors";
+import { sha256Hex } from "../shared/fileDigest";
 
 /**
  * The registry config a run gives Helm, if any: only for an OCI chart that Helm pulls itself (the

@@ -1,10 +1,10 @@
-import { UserError } from "../errors";
-import type { ChartSource } from "../chartSource";
+import { UserError } from "../shared/errors";
+import type { ChartSource } from "./source";
 import type { RegistryClient } from "../registry/client";
 import { cachedChart, cachedSchemalessChart, type ChartKey } from "./cache";
 import { downloadIndexedChart, indexedChartVersions, type HttpOptions } from "./helmRepository";
 import { offeredList, ociChartVersion } from "./ociChart";
-import { pickChartVersion } from "./versions";
+import { pickChartVersion } from "./chartVersion";
 
 /** A chart version pinned to its archive's digest and unpacked in the local cache. */
 export interface ResolvedChart {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { compileValuesSchema } from "../chartSchema";
-import { UserError } from "../errors";
+import { compileValuesSchema } from "./schema";
+import { UserError } from "../shared/errors";
 import type { ResolvedChart } from "./resolve";
 
 /**

@@ -1,5 +1,5 @@
-import { UserError } from "../errors";
-import { sha256Digest } from "../fileDigest";
+import { UserError } from "../shared/errors";
+import { sha256Digest } from "../shared/fileDigest";
 import {
   imageRepository,
   isDigest,
@@ -8,7 +8,7 @@ import {
   registryOrigin,
   repositoryPath,
   type RegistryAddress,
-} from "./address";
+} from "../config/registryAddress";
 import {
   ACR_REFRESH_TOKEN_USER,
   acrExchangeForm,

@@ -1,4 +1,4 @@
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 
 const UNIT_MS: Record<string, number> = {
   m: 60_000,

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 import type { StackSummary } from "./select";
 
 /** What the stack helpers ask of Pulumi; tests drive the real one against a stand-in CLI. */

@@ -1,5 +1,5 @@
-import { UserError } from "../errors";
-import { branchSlug } from "../names";
+import { UserError } from "../shared/errors";
+import { branchSlug } from "../plan/names";
 import { branchOfStack, branchStackName, shortStackName } from "./stackNames";
 
 /** One row of `pulumi stack ls --json`, the fields used here. */

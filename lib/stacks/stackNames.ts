@@ -1,5 +1,5 @@
-import { UserError } from "../errors";
-import { branchSlug } from "../names";
+import { UserError } from "../shared/errors";
+import { branchSlug } from "../plan/names";
 
 /**
  * Branch stacks are `<env>.<branch slug>`; environment stacks carry no dot. The slug is the same

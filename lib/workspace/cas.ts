@@ -4,7 +4,7 @@
  * there is no lock that a crashed run could leave behind.
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 import type { KubeApi } from "./kube-api";
 import { type ConfigMapRef, describeConfigMap } from "./plan";
 

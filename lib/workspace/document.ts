@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import YAML from "yaml";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 
 export { OWNERS_ANNOTATION, parseOwners, serializeOwners, withOwner } from "./ownership";
 

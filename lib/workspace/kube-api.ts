@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { kubernetesClient } from "./client";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 
 /** "conflict": 409 (stale resourceVersion, or AlreadyExists on create). "gone": 404 on replace. */
 export type WriteOutcome = "ok" | "conflict" | "gone";

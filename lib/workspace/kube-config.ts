@@ -1,7 +1,7 @@
 /** Picks the kube context every workspace call goes through. */
 import type * as k8s from "@kubernetes/client-node";
 import { kubernetesClient } from "./client";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 
 /**
  * A KubeConfig whose current context is `context`. Without `source` it reads the default

@@ -8,7 +8,7 @@
  * `helm upgrade` of the instance (Helm's three-way merge keeps fields it does not manage), and is
  * written in the same compare-and-swap update as the entry, so the two never disagree.
  */
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 
 export const OWNERS_ANNOTATION = "dagster-code-locations/owners";
 

@@ -4,7 +4,7 @@
  * these again on every fresh read.
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 import {
   type GrpcServerEntry,
   type StoredGrpcServer,

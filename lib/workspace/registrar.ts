@@ -3,13 +3,13 @@
  * instance when the workspace really changed. Plain async functions for a Pulumi dynamic provider.
  */
 import type * as k8s from "@kubernetes/client-node";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 import { DEFAULT_RETRY, type RetryOptions, compareAndSwap } from "./cas";
 import { type GrpcServerEntry, entryProblems } from "./document";
 import { type KubeApi, makeKubeApi } from "./kube-api";
 import { type ConfigMapRef, type EntryState, entryState, planRegister, planUnregister } from "./plan";
 import { restartDeployments } from "./restart";
-import { checkDaemonVersion } from "./version";
+import { checkDaemonVersion } from "./dagsterVersion";
 
 export const DEFAULT_CONFIG_MAP_NAME = "dagster-workspace-yaml";
 export const DEFAULT_WEBSERVER_DEPLOYMENT = "dagster-dagster-webserver";

@@ -2,7 +2,7 @@
  * Makes the Dagster instance reload workspace.yaml: the webserver and daemon read it only at
  * start, so they are restarted the way `kubectl rollout restart` does it.
  */
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 import type { KubeApi } from "./kube-api";
 
 export const RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt";

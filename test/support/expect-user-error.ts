@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isUserError, type UserError } from "../../lib/errors";
+import { isUserError, type UserError } from "../../lib/shared/errors";
 
 /** Awaits a rejection that must be a UserError whose message holds every fragment and none of `absent`. */
 export async function expectUserError(

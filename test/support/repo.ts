@@ -3,7 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { CI_BRANCH_VARIABLES } from "../../lib/branch";
+import { CI_BRANCH_VARIABLES } from "../../lib/plan/branch";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 /** Dagster's chart, kept beside the project as reference data (see its PROVENANCE.md). */

@@ -14,8 +14,8 @@ import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { walkContext, errCode, type ContextEntry } from "./contextWalk";
 import { loadDockerignore } from "./dockerignore";
-import { UserError } from "./errors";
-import { CHUNK_BYTES, sha256File, sha256Hex } from "./fileDigest";
+import { UserError } from "../shared/errors";
+import { CHUNK_BYTES, sha256File, sha256Hex } from "../shared/fileDigest";
 import {
   cacheFilePath,
   cacheValue,

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { compilePattern, couldMatchBelow, type Pattern } from "./dockerignorePattern";
-import { UserError } from "./errors";
+import { UserError } from "../shared/errors";
 import { goClean, goTrimSpace, isBadGlob } from "./goCompat";
 
 export interface Matcher {

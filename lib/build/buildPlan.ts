@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { UserError } from "./errors";
-import type { DeploymentNames } from "./names";
-import type { Settings } from "./settings/schema";
+import { UserError } from "../shared/errors";
+import type { DeploymentNames } from "../plan/names";
+import type { Settings } from "../config/schema";
 import { hashSource } from "./sourceHash";
 
 /** A build argument, and whether its value came from the deploying environment (a secret). */

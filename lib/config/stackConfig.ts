@@ -1,4 +1,4 @@
-import type { Mapping } from "../merge";
+import type { Mapping } from "../shared/merge";
 import type { ConfigLayer } from "./resolve";
 
 /** The key in Pulumi.yaml's project config that holds the seed's `defaults` section. */

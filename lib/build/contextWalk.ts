@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Matcher } from "./dockerignore";
-import { UserError } from "./errors";
+import { UserError } from "../shared/errors";
 
 export type ContextEntry =
   | {

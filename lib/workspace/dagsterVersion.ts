@@ -3,7 +3,7 @@
  * `dagster --version` in the daemon pod; reading the daemon's image tag needs no exec permission.
  */
 import type { V1Deployment } from "@kubernetes/client-node";
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 
 /** The tag of an image reference (`repo:tag`, `repo:tag@sha256:...`), or undefined (digest only). */
 export function imageTag(image: string): string | undefined {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "smol-toml";
-import { UserError } from "./errors";
+import { UserError } from "../shared/errors";
 
 export interface ProjectNameOptions {
   readonly repositoryRoot: string;

@@ -1,7 +1,7 @@
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
-import { UserError } from "../errors";
-import { deepMerge, isMapping, type Mapping } from "../merge";
+import { UserError } from "../shared/errors";
+import { deepMerge, isMapping, type Mapping } from "../shared/merge";
 import { interpolateTree, type Path } from "./interpolate";
 import { settingsSchema, show, type Settings } from "./schema";
 

@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { sha256Hex } from "./fileDigest";
+import { sha256Hex } from "../shared/fileDigest";
 
 const MAGIC = "dagster-code-locations source-hash stat cache v3";
 export const RACY_WINDOW_MS = 2000; // covers coarse (even 1-2 s) file timestamps

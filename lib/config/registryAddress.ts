@@ -1,4 +1,4 @@
-import { UserError } from "../errors";
+import { UserError } from "../shared/errors";
 
 /**
  * A registry as the user wrote it: `host[:port][/path]`, https unless `http://` is given.

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { UserError } from "./errors";
+import { UserError } from "../shared/errors";
 
 /** The names one deployment goes by, all derived from the same inputs. */
 export interface DeploymentNames {

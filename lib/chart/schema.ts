@@ -1,5 +1,5 @@
 import Ajv, { type ErrorObject } from "ajv";
-import { deepMerge, isMapping } from "./merge";
+import { deepMerge, isMapping } from "../shared/merge";
 
 export type ValuesValidator = (values: unknown) => string[];
 

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { UserError } from "./errors";
-import { isMapping } from "./merge";
+import { UserError } from "../shared/errors";
+import { isMapping } from "../shared/merge";
 
 /** What the Pulumi CLI would hand the program for a stack, read straight from the files. */
 export interface StackFiles {

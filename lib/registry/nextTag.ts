@@ -1,4 +1,4 @@
-import { UserError } from "./errors";
+import { UserError } from "../shared/errors";
 
 // A tag is at most 128 characters; leave room for "-<n>".
 const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,111}$/;

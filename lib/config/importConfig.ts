@@ -1,7 +1,7 @@
 import { isMap, parse, parseDocument, type Document } from "yaml";
-import { UserError } from "./errors";
-import { isMapping, type Mapping } from "./merge";
-import { DEFAULTS_KEY } from "./settings/stackConfig";
+import { UserError } from "../shared/errors";
+import { isMapping, type Mapping } from "../shared/merge";
+import { DEFAULTS_KEY } from "./stackConfig";
 
 /** dagster-uc bookkeeping under `chart` that one release per deployment no longer needs. */
 const DROPPED_CHART_KEYS = ["deployments_configmap_name", "deployment_semaphore_name", "release_name"] as const;

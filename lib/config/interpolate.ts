@@ -1,4 +1,4 @@
-import { isMapping } from "../merge";
+import { isMapping } from "../shared/merge";
 
 export type Path = readonly (string | number)[];
 

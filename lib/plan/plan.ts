@@ -1,12 +1,12 @@
 import * as path from "node:path";
 import { resolveBranch, type ResolvedBranch } from "./branch";
-import { chartSource, type ChartSource } from "./chartSource";
-import { UserError } from "./errors";
+import { chartSource, type ChartSource } from "../chart/source";
+import { UserError } from "../shared/errors";
 import { deploymentNames, type DeploymentNames } from "./names";
 import { projectName } from "./project";
-import { resolveSettings } from "./settings/resolve";
-import type { Settings } from "./settings/schema";
-import { stackConfigLayers } from "./settings/stackConfig";
+import { resolveSettings } from "../config/resolve";
+import type { Settings } from "../config/schema";
+import { stackConfigLayers } from "../config/stackConfig";
 
 /** Everything the program decides before it registers a single resource. */
 export interface DeploymentPlan {

@@ -6,7 +6,7 @@ import {
   isLabelValue,
   isQualifiedName,
   isQuantity,
-} from "../kubernetesNames";
+} from "../shared/kubernetesNames";
 
 // The resolved configuration, with dagster-uc's key names and defaults
 // (../shared/reference/dagster-uc-behavior.md). Every object is strict: unknown keys are errors.

@@ -15,7 +15,7 @@
  * ("[[:alpha:]]") and Go-only escapes ("\\pL", "\\Q") are literal text here.
  */
 import ignore from "@balena/dockerignore";
-import { UserError } from "./errors";
+import { UserError } from "../shared/errors";
 
 export interface Pattern {
   /** Whether the pattern matches this exact path (relative, POSIX), no parent logic. */

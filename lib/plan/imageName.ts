@@ -1,6 +1,6 @@
 import type { DeploymentNames } from "./names";
-import { imageRepository, parseRegistryAddress } from "./registry/address";
-import type { Settings } from "./settings/schema";
+import { imageRepository, parseRegistryAddress } from "../config/registryAddress";
+import type { Settings } from "../config/schema";
 
 /** `[<image_prefix>/]<deployment name>`: the repository below the registry address. */
 export function imageRepositoryPath(settings: Settings, names: DeploymentNames): string {

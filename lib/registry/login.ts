@@ -1,4 +1,4 @@
-import type { Credentials } from "./registry/auth";
+import type { Credentials } from "./auth";
 
 /**
  * Registry credentials in a form that can travel as (secret) resource inputs: Azure's AAD token is

@@ -1,6 +1,6 @@
-import { deepMerge, type Mapping } from "./merge";
-import type { DeploymentNames } from "./names";
-import type { Settings } from "./settings/schema";
+import { deepMerge, type Mapping } from "../shared/merge";
+import type { DeploymentNames } from "../plan/names";
+import type { Settings } from "../config/schema";
 
 /** The gRPC port the code server listens on, as in dagster-uc. */
 export const CODE_SERVER_PORT = 3030;

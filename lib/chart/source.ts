@@ -1,4 +1,4 @@
-import type { Settings } from "./settings/schema";
+import type { Settings } from "../config/schema";
 
 export const CHART_NAME = "dagster-user-deployments";
 export const DAGSTER_HELM_REPO = "https://dagster-io.github.io/helm";
