@@ -5,6 +5,7 @@ import { nextTag } from "../cli/commands/next-tag";
 import { runCommand } from "../cli/io";
 import { registryError, startFakeServer, type FakeServer } from "./support/fake-server";
 import { fakeIo } from "./support/fake-io";
+import { CLI } from "./support/repo";
 
 const TAGS = ["latest", "1.11.15-9000", "1.11.16-3-rc", "1.11.16-abc", "1.11.16-1", "1.11.16-41", "1.11.16-7"];
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
@@ -94,7 +95,7 @@ describe("next-tag", { timeout: 30_000 }, () => {
   });
 
   it("runs as a program whose stdout is only the tag (npm run -s next-tag)", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "next-tag", ...common(), "--repository", "team/app", "--dagster-version", "1.11.16"], {
+    const child = spawn(process.execPath, [CLI, "next-tag", ...common(), "--repository", "team/app", "--dagster-version", "1.11.16"], {
       cwd: `${__dirname}/..`,
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INSTANCE_DEFAULTS } from "../shared/dagsterInstance";
 import {
   isDns1123Label,
   isDns1123Subdomain,
@@ -109,9 +110,9 @@ const kubernetes = z.strictObject({
 
 /** The existing Dagster instance this code location registers with. */
 const instance = z.strictObject({
-  workspace_yaml_configmap_name: objectName.default("dagster-workspace-yaml"),
-  webserver_deployment: objectName.default("dagster-dagster-webserver"),
-  daemon_deployment: objectName.default("dagster-daemon"),
+  workspace_yaml_configmap_name: objectName.default(INSTANCE_DEFAULTS.workspaceConfigMap),
+  webserver_deployment: objectName.default(INSTANCE_DEFAULTS.webserverDeployment),
+  daemon_deployment: objectName.default(INSTANCE_DEFAULTS.daemonDeployment),
   /** Refuse to deploy when the instance's daemon runs another Dagster version. */
   check_dagster_version: flag.default(true),
   /** Take over a workspace entry of the same name that no stack owns (hand-written, dagster-uc's). */

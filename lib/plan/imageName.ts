@@ -1,6 +1,6 @@
-import type { DeploymentNames } from "./names";
-import { imageRepository, parseRegistryAddress } from "../config/registryAddress";
+import { imageRepository, type RegistryAddress } from "../config/registryAddress";
 import type { Settings } from "../config/schema";
+import type { DeploymentNames } from "./names";
 
 /** `[<image_prefix>/]<deployment name>`: the repository below the registry address. */
 export function imageRepositoryPath(settings: Settings, names: DeploymentNames): string {
@@ -8,7 +8,7 @@ export function imageRepositoryPath(settings: Settings, names: DeploymentNames):
   return prefix === "" ? names.deploymentName : `${prefix}/${names.deploymentName}`;
 }
 
-/** `<registry>/<image_prefix>/<deployment name>`; the registry's http(s):// never appears in image names. */
-export function imageName(settings: Settings, names: DeploymentNames): string {
-  return imageRepository(parseRegistryAddress(settings.docker.container_registry), imageRepositoryPath(settings, names));
+/** `<registry>/<repository>`; the registry's http(s):// never appears in image names. */
+export function imageName(registry: RegistryAddress, repository: string): string {
+  return imageRepository(registry, repository);
 }
