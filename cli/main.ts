@@ -1,27 +1,36 @@
-import { importConfig } from "./commands/import-config";
-import { names } from "./commands/names";
-import { nextTag } from "./commands/next-tag";
-import { render } from "./commands/render";
-import { stacks } from "./commands/stacks";
-import { processIo, runCommand, type Command } from "./io";
+#!/usr/bin/env node
+import type { Command } from "./io";
+import { COMMANDS, listHelp, PROGRAM } from "./usage";
 
-const commands: Record<string, Command> = {
-  "import-config": importConfig,
-  names,
-  "next-tag": nextTag,
-  render,
-  stacks,
+// Each command loads its own modules only when it runs: `--help`, a usage error or `names` never
+// pay for Pulumi, the registry client or the chart code.
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point */
+const loaders: Record<string, () => Command> = {
+  render: () => (require("./commands/render") as typeof import("./commands/render")).render,
+  names: () => (require("./commands/names") as typeof import("./commands/names")).names,
+  "import-config": () => (require("./commands/import-config") as typeof import("./commands/import-config")).importConfig,
+  "next-tag": () => (require("./commands/next-tag") as typeof import("./commands/next-tag")).nextTag,
+  stacks: () => (require("./commands/stacks") as typeof import("./commands/stacks")).stacks,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const SUMMARY = "Ships a Dagster code location per branch with Pulumi: helper commands beside `pulumi up`.";
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
-  const io = processIo();
-  const command = name === undefined ? undefined : commands[name];
-  if (!command) {
-    io.stderr(`usage: cli <${Object.keys(commands).join("|")}> [options]\n`);
+  const write = (text: string) => process.stdout.write(text);
+  if (name === "--help" || name === "-h" || name === "help") {
+    write(listHelp("", SUMMARY, COMMANDS));
+    return 0;
+  }
+  const load = name === undefined ? undefined : loaders[name];
+  if (!load) {
+    const problem = name === undefined ? "which command?" : `unknown command "${name}"`;
+    process.stderr.write(`error: ${problem}\nusage: ${PROGRAM} <${Object.keys(loaders).join("|")}> [options]\nhint: ${PROGRAM} --help lists them\n`);
     return 2;
   }
-  return runCommand(command, args, io);
+  const { processIo, runCommand } = require("./io") as typeof import("./io"); // eslint-disable-line @typescript-eslint/no-require-imports
+  return runCommand(load(), args, processIo());
 }
 
 main(process.argv.slice(2)).then(

@@ -1,27 +1,56 @@
+import * as path from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import { buildPlan, hashBuild, type BuildPlan } from "../lib/build/buildPlan";
+import { imageRepository, type RegistryAddress } from "../lib/config/registryAddress";
+import type { RegistryLogin } from "../lib/registry/login";
 import type { ImageRef } from "../lib/release/values";
-import type { BuildPlan } from "../lib/build/buildPlan";
 import { ExistingImage } from "./existingImage";
 import { ImageVersion } from "./imageVersion";
-import type { RegistryLogin } from "../lib/registry/login";
+import { asRunError } from "./runError";
+
+/** How the code server's image is built: what dagster-uc's `podman build` did, by BuildKit. */
+export interface ImageBuildArgs {
+  /** The build context directory. */
+  readonly context: string;
+  /** The Dockerfile; relative paths start at `context`. */
+  readonly dockerfile: string;
+  /**
+   * Build args (`BRANCH_NAME`, ...); a secret Input stays a secret build arg.
+   * @default {}
+   */
+  readonly args?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Build args that are also set in the image's environment (`ARG` + `ENV` lines appended to the
+   * Dockerfile), as `podman build --env` did for dagster-uc's `docker_env_vars`.
+   * @default []
+   */
+  readonly imageEnv?: readonly string[];
+  /** @default "linux/amd64" */
+  readonly platform?: string;
+  /** @default "OCI" */
+  readonly mediaTypes?: "OCI" | "docker";
+}
 
 export interface CodeImageArgs {
-  /** `host[:port][/path]`, as configured (`http://` for a local registry). */
-  readonly registry: string;
-  /** The image's name in image references: `<host>[/path]/<repository>`, never a scheme. */
-  readonly imageName: string;
+  /** The registry holding the image (`parseRegistryAddress`). */
+  readonly registry: RegistryAddress;
   /** The repository below the registry address: `[<image_prefix>/]<deployment name>`. */
   readonly repository: string;
+  /** Tags are `<dagsterVersion>-<n>`. */
   readonly dagsterVersion: string;
-  /** Total time for one operation's registry requests (`docker.registry_timeout_seconds`). */
+  /** Total time for one operation's registry requests. */
   readonly registryBudgetMs: number;
+  /** Build this; exactly one of `build` and `existingTag`. */
+  readonly build?: ImageBuildArgs;
+  /** Deploy this existing tag as it is (dagster-uc's `revive`); it must exist, and is pinned by digest. */
+  readonly existingTag?: string;
   /** Credentials for listing tags (secret). */
   readonly login: pulumi.Input<RegistryLogin>;
   /** Credentials BuildKit pushes with (secret); unknown in a preview, which builds nothing. */
   readonly push: pulumi.Input<{ username: string; password: string | undefined } | undefined>;
-  /** Build this; or deploy `existingTag` as is. */
-  readonly build: { readonly plan: BuildPlan; readonly sourceHash: pulumi.Input<string> } | { readonly existingTag: string };
+  /** Where the source hash keeps file stats between runs, so repeated runs read only what changed. */
+  readonly cacheDir?: string;
 }
 
 /**
@@ -37,46 +66,64 @@ export class CodeImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: CodeImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dagster-code-locations:index:CodeImage", name, {}, opts);
-    const { build } = args;
+    if ((args.build === undefined) === (args.existingTag === undefined)) {
+      throw new Error(`CodeImage ${name}: give exactly one of build and existingTag`);
+    }
+    const imageName = imageRepository(args.registry, args.repository);
+    const common = { registry: args.registry.input, repository: args.repository, login: args.login, budgetMs: args.registryBudgetMs };
 
-    if ("existingTag" in build) {
-      const existing = new ExistingImage(`${name}-existing`, { registry: args.registry, repository: args.repository, tag: build.existingTag, login: args.login, budgetMs: args.registryBudgetMs }, { parent: this });
-      this.tag = pulumi.output(build.existingTag);
+    if (args.existingTag !== undefined) {
+      const existing = new ExistingImage(`${name}-existing`, { ...common, tag: args.existingTag }, { parent: this });
+      this.tag = pulumi.output(args.existingTag);
       this.digest = existing.digest;
     } else {
-      const version = new ImageVersion(
-        `${name}-version`,
-        { registry: args.registry, repository: args.repository, dagsterVersion: args.dagsterVersion, sourceHash: build.sourceHash, login: args.login, budgetMs: args.registryBudgetMs },
-        { parent: this },
+      const build = args.build!;
+      const plan = planBuild(build);
+      // The hash of secret build args is no secret: state keeps it in plain text, as it always has.
+      const sourceHash = pulumi.unsecret(
+        pulumi.output(build.args ?? {}).apply((values) => hashBuild(plan, values, args.dagsterVersion, args.cacheDir).catch(asRunError)),
       );
-      const image = new dockerBuild.Image(`${name}-build`, imageArgs(args, build.plan, version.tag), { parent: this });
+      const version = new ImageVersion(`${name}-version`, { ...common, dagsterVersion: args.dagsterVersion, sourceHash }, { parent: this });
+      const image = new dockerBuild.Image(`${name}-build`, imageArgs(args, imageName, build, plan, version.tag), { parent: this });
       this.tag = version.tag;
       this.digest = image.digest;
     }
-    this.ref = pulumi.all([this.tag, this.digest]).apply(([tag, digest]) => ({ repository: args.imageName, tag: `${tag}@${digest}` }));
+    this.ref = pulumi.all([this.tag, this.digest]).apply(([tag, digest]) => ({ repository: imageName, tag: `${tag}@${digest}` }));
     this.registerOutputs({ tag: this.tag, digest: this.digest, ref: this.ref });
   }
 }
 
-function imageArgs(args: CodeImageArgs, plan: BuildPlan, tag: pulumi.Output<string>): dockerBuild.ImageArgs {
-  const host = args.registry.replace(/^https?:\/\//, "").split("/")[0] ?? args.registry;
-  const insecure = args.registry.startsWith("http://");
+/** The build's Dockerfile and options; the args' values do not go into the Dockerfile's text. */
+function planBuild(build: ImageBuildArgs): BuildPlan {
+  try {
+    return buildPlan({
+      context: path.resolve(build.context),
+      dockerfilePath: path.resolve(build.context, build.dockerfile),
+      imageEnv: build.imageEnv ?? [],
+      platform: build.platform ?? "linux/amd64",
+      ociMediaTypes: (build.mediaTypes ?? "OCI") === "OCI",
+    });
+  } catch (err) {
+    return asRunError(err);
+  }
+}
+
+function imageArgs(args: CodeImageArgs, imageName: string, build: ImageBuildArgs, plan: BuildPlan, tag: pulumi.Output<string>): dockerBuild.ImageArgs {
   // The build cache lives next to the image, so a code-only change rebuilds in seconds.
-  const cacheRef = `${args.imageName}:buildcache`;
-  const buildArgs: Record<string, pulumi.Input<string>> = {};
-  for (const [key, arg] of Object.entries(plan.buildArgs)) buildArgs[key] = arg.secret ? pulumi.secret(arg.value) : arg.value;
+  const cacheRef = `${imageName}:buildcache`;
+  const ociMediaTypes = plan.ociMediaTypes;
   return {
     context: { location: plan.context },
     dockerfile: plan.dockerfileAmended ? { inline: plan.dockerfile } : { location: plan.dockerfilePath },
-    buildArgs,
+    buildArgs: build.args ?? {},
     platforms: [plan.platform as dockerBuild.Platform],
-    tags: [pulumi.interpolate`${args.imageName}:${tag}`],
+    tags: [pulumi.interpolate`${imageName}:${tag}`],
     push: false,
-    exports: [{ registry: { ociMediaTypes: plan.ociMediaTypes, insecure } }],
+    exports: [{ registry: { ociMediaTypes, insecure: args.registry.scheme === "http" } }],
     cacheFrom: [{ registry: { ref: cacheRef } }],
-    cacheTo: [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: plan.ociMediaTypes } }],
+    cacheTo: [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes } }],
     registries: pulumi.output(args.push).apply((login) =>
-      login ? [{ address: host, username: login.username, password: login.password }] : [],
+      login ? [{ address: args.registry.host, username: login.username, password: login.password }] : [],
     ),
     buildOnPreview: false,
   };

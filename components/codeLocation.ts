@@ -1,82 +1,161 @@
+import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartValues, CODE_SERVER_PORT } from "../lib/release/values";
+import { helmRegistryConfigPath } from "../lib/chart/registryConfig";
+import type { ChartSource } from "../lib/chart/source";
+import { imageRepository, type RegistryAddress } from "../lib/config/registryAddress";
 import type { DeploymentNames } from "../lib/plan/names";
-import type { Settings } from "../lib/config/schema";
-import { CodeImage, type CodeImageArgs } from "./codeImage";
+import { chartValues, type CodeServerSpec } from "../lib/release/values";
+import { CODE_SERVER_PORT, INSTANCE_DEFAULTS } from "../lib/shared/dagsterInstance";
+import { CodeImage, type ImageBuildArgs } from "./codeImage";
 import { DagsterVersionCheck } from "./dagsterVersionCheck";
-import type { DeployableChart } from "./helmChart";
+import { deployableChart } from "./helmChart";
+import { registryAuth, type RegistryCredentials } from "./registryAuth";
 import { WorkspaceEntry } from "./workspaceEntry";
 
+/** The code server: everything of its deployment entry but the names and the image. */
+export type CodeServerArgs = Omit<CodeServerSpec, "deploymentName" | "releaseName" | "namespace">;
+
+/** The Dagster instance the location registers with; each default is the Dagster chart's name. */
+export interface DagsterInstanceArgs {
+  /** @default "dagster-workspace-yaml" */
+  readonly workspaceConfigMap?: string;
+  /** Restarted when the workspace changes. @default "dagster-dagster-webserver" */
+  readonly webserverDeployment?: string;
+  /** Restarted when the workspace changes; its image tag gives the instance's version. @default "dagster-daemon" */
+  readonly daemonDeployment?: string;
+  /** Refuse to build or deploy when the daemon runs another Dagster version. @default true */
+  readonly checkDagsterVersion?: boolean;
+  /** Take over a workspace entry of the same name that no stack owns (dagster-uc's). @default false */
+  readonly adoptUnownedEntry?: boolean;
+  /** Recorded as the owner of the workspace entry. @default "<project>/<stack>" */
+  readonly owner?: string;
+}
+
 export interface CodeLocationArgs {
-  /** The stack's resolved settings. */
-  readonly settings: Settings;
-  /** Deployment, release and location names, derived from the settings and the branch. */
+  /** Deployment (Service, gRPC host), release and location names (`deploymentNames`). */
   readonly names: DeploymentNames;
-  /** The dagster-user-deployments chart to deploy, resolved (see deployableChart). */
-  readonly chart: pulumi.Input<DeployableChart>;
+  /** The Dagster version of the code and the instance: image tags `<version>-<n>`. */
+  readonly dagsterVersion: string;
+  readonly kubernetes: {
+    /** The kube context (of the default kubeconfig: $KUBECONFIG, ~/.kube/config). */
+    readonly context: string;
+    /** Namespace of the Dagster instance and the code server. */
+    readonly namespace: string;
+    /** @default true */
+    readonly createNamespace?: boolean;
+  };
+  /** The registry of the images (and of an OCI chart), and how to log in; no credentials for an anonymous one. */
+  readonly registry: {
+    readonly address: RegistryAddress;
+    readonly credentials?: RegistryCredentials;
+    /** Total time for the registry requests of one operation. @default 30 */
+    readonly timeoutSeconds?: number;
+  };
+  readonly image: {
+    /** Below the registry address: `[<image_prefix>/]<deployment name>`. */
+    readonly repository: string;
+    /** Build this; exactly one of `build` and `existingTag`. */
+    readonly build?: ImageBuildArgs;
+    /** Deploy this existing tag (dagster-uc's revive); pinned by its digest. */
+    readonly existingTag?: string;
+  };
+  readonly chart: {
+    /** Where the dagster-user-deployments chart comes from (`chartSource`). */
+    readonly source: ChartSource;
+    /** @default false */
+    readonly disableOpenapiValidation?: boolean;
+  };
+  readonly codeServer: CodeServerArgs;
+  /** @default the Dagster chart's names, with the version check on */
+  readonly instance?: DagsterInstanceArgs;
+  /** The Dagster UI: gives the `locationUrl` output. @default none */
+  readonly dagsterUiUrl?: string;
   /**
-   * A Docker-style registry config Helm reads while it pulls an OCI chart itself.
-   * @default none: Helm's own (ambient) registry config
+   * Our cache: source-hash stats and unpacked charts survive between runs here.
+   * @default "node_modules/.cache/dagster-code-locations" in the working directory
    */
-  readonly registryConfigPath?: string;
-  /** The image the code server runs: built here, or an existing tag. */
-  readonly image: CodeImageArgs;
-  /** `<project>/<stack>`, recorded as the owner of this location's workspace entry. */
-  readonly owner: string;
+  readonly cacheDir?: string;
 }
 
 /**
- * One Dagster code location: its own release of the dagster-user-deployments chart, holding exactly
- * one deployment, so a failed upgrade rolls back this location and nobody else's.
+ * One Dagster code location: its image, its own release of the dagster-user-deployments chart
+ * holding exactly one deployment (a failed upgrade rolls back this location and nobody else's),
+ * and its entry in the instance's workspace.
  */
 export class CodeLocation extends pulumi.ComponentResource {
   /** Kubernetes Service name, also the gRPC host Dagster connects to. */
   public readonly deploymentName: pulumi.Output<string>;
   /** The location name shown in Dagster. */
   public readonly locationName: pulumi.Output<string>;
+  /** The branch part of the names. */
+  public readonly branch: pulumi.Output<string>;
   public readonly releaseName: pulumi.Output<string>;
   public readonly namespace: pulumi.Output<string>;
   /** The image reference the code server runs, `repository:tag`. */
   public readonly image: pulumi.Output<string>;
+  /** Where the location's assets show in the Dagster UI; undefined without `dagsterUiUrl`. */
+  public readonly locationUrl: pulumi.Output<string> | undefined;
   public readonly release: k8s.helm.v3.Release;
   public readonly workspaceEntry: WorkspaceEntry;
 
   constructor(name: string, args: CodeLocationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dagster-code-locations:index:CodeLocation", name, {}, opts);
-    const { settings, names } = args;
-    const chart = pulumi.output(args.chart);
-    const namespace = settings.kubernetes.namespace;
+    const { names } = args;
+    const { context, namespace } = args.kubernetes;
+    const instance = { ...INSTANCE_DEFAULTS, checkDagsterVersion: true, adoptUnownedEntry: false, ...args.instance };
+    const owner = instance.owner ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
+    const cacheDir = args.cacheDir ?? path.join(process.cwd(), "node_modules/.cache/dagster-code-locations");
+    const spec: CodeServerSpec = { ...args.codeServer, deploymentName: names.deploymentName, releaseName: names.releaseName, namespace };
 
-    const instance = settings.instance;
-    const context = settings.kubernetes.context;
-    const helmReleaseSettings = args.registryConfigPath ? { registryConfigPath: args.registryConfigPath } : undefined;
+    const registryBudgetMs = (args.registry.timeoutSeconds ?? 30) * 1000;
+    const auth = registryAuth(args.registry.address, args.registry.credentials, registryBudgetMs);
+    // Credentials Helm needs travel in a file that lives for the run, never in state.
+    const registryConfigPath = helmRegistryConfigPath(args.chart.source, auth.authenticated, pulumi.getProject(), pulumi.getStack());
+    const chart = deployableChart({
+      source: args.chart.source,
+      registry: args.registry.address,
+      login: auth.login,
+      cacheRoot: path.join(cacheDir, "charts"),
+      projectDir: process.cwd(),
+      // The release's values but for the image tag, so a bad override fails the preview already.
+      values: chartValues(spec, { repository: imageRepository(args.registry.address, args.image.repository), tag: `${args.dagsterVersion}-0` }),
+      registryConfigPath,
+      registryBudgetMs,
+      offline: process.env.DAGSTER_CODE_LOCATIONS_OFFLINE === "1",
+    });
+
+    const helmReleaseSettings = registryConfigPath ? { registryConfigPath } : undefined;
     const provider = new k8s.Provider(`${name}-k8s`, { context, helmReleaseSettings }, { parent: this });
 
     // Nothing is built or deployed for a Dagster version the instance does not run.
-    const preflight = instance.check_dagster_version
+    const preflight = instance.checkDagsterVersion
       ? [
           new DagsterVersionCheck(
             `${name}-dagster-version`,
-            { context, namespace, daemonDeployment: instance.daemon_deployment, dagsterVersion: settings.dagster_version },
+            { context, namespace, daemonDeployment: instance.daemonDeployment, dagsterVersion: args.dagsterVersion },
             { parent: this },
           ),
         ]
       : [];
     preflight.forEach((check) => warnEach(check.warnings, check));
 
-    const image = new CodeImage(`${name}-image`, args.image, { parent: this, dependsOn: preflight }).ref;
+    const image = new CodeImage(
+      `${name}-image`,
+      { ...args.image, registry: args.registry.address, dagsterVersion: args.dagsterVersion, registryBudgetMs, login: auth.login, push: auth.push, cacheDir },
+      { parent: this, dependsOn: preflight },
+    ).ref;
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,
       {
         name: names.releaseName,
         namespace,
-        createNamespace: settings.helm.create_new_namespace,
+        createNamespace: args.kubernetes.createNamespace ?? true,
         chart: chart.chart,
         repositoryOpts: chart.apply((c) => (c.repo ? { repo: c.repo } : undefined)),
         version: chart.version,
-        values: image.apply((ref) => chartValues(settings, names, ref, namespace)),
-        disableOpenapiValidation: settings.helm.disable_openapi_validation,
+        values: image.apply((ref) => chartValues(spec, ref)),
+        disableOpenapiValidation: args.chart.disableOpenapiValidation ?? false,
         // Wait for the code server to be ready; on failure roll back this release alone.
         skipAwait: false,
         atomic: true,
@@ -92,11 +171,11 @@ export class CodeLocation extends pulumi.ComponentResource {
       {
         context,
         namespace,
-        configMapName: instance.workspace_yaml_configmap_name,
+        configMapName: instance.workspaceConfigMap,
         entry: { locationName: names.locationName, host: names.deploymentName, port: CODE_SERVER_PORT },
-        owner: args.owner,
-        adoptUnowned: instance.adopt_unowned_entry,
-        restart: { webserver: instance.webserver_deployment, daemon: instance.daemon_deployment },
+        owner,
+        adoptUnowned: instance.adoptUnownedEntry,
+        restart: { webserver: instance.webserverDeployment, daemon: instance.daemonDeployment },
       },
       { parent: this, dependsOn: [this.release] },
     );
@@ -104,15 +183,21 @@ export class CodeLocation extends pulumi.ComponentResource {
 
     this.deploymentName = pulumi.output(names.deploymentName);
     this.locationName = pulumi.output(names.locationName);
+    this.branch = pulumi.output(names.branchPart);
     this.releaseName = this.release.name;
     this.namespace = this.release.namespace;
     this.image = image.apply((ref) => `${ref.repository}:${ref.tag}`);
+    this.locationUrl = args.dagsterUiUrl
+      ? pulumi.interpolate`${args.dagsterUiUrl.replace(/\/+$/, "")}/locations/${this.locationName}/assets`
+      : undefined;
     this.registerOutputs({
       deploymentName: this.deploymentName,
       locationName: this.locationName,
+      branch: this.branch,
       releaseName: this.releaseName,
       namespace: this.namespace,
       image: this.image,
+      locationUrl: this.locationUrl,
     });
   }
 }

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChartSource } from "../lib/chart/source";
+import type { RegistryAddress } from "../lib/config/registryAddress";
 import { writeRegistryConfig } from "../lib/chart/registryConfig";
 import { resolveChart, type ResolvedChart } from "../lib/chart/resolve";
 import { chartValuesProblems } from "../lib/chart/validate";
@@ -20,8 +21,8 @@ export interface DeployableChart {
 
 export interface HelmChartArgs {
   readonly source: ChartSource;
-  /** `docker.container_registry`: an OCI chart lives there, next to the images. */
-  readonly registry: string;
+  /** An OCI chart lives in the images' registry. */
+  readonly registry: RegistryAddress;
   /** The images' registry credentials (secret); an OCI chart is pulled with them. */
   readonly login: pulumi.Output<RegistryLogin>;
   /** Where unpacked charts are kept between runs. */
@@ -49,7 +50,7 @@ export function deployableChart(args: HelmChartArgs): pulumi.Output<DeployableCh
   const resolved = args.login.apply(async (login): Promise<DeployableChart> => {
     try {
       if (args.offline) return offlineChart(source);
-      const client = source.ociRepository !== undefined ? new RegistryClient({ registry: args.registry, credentials: clientCredentials(login), budgetMs: args.registryBudgetMs }) : undefined;
+      const client = source.ociRepository !== undefined ? new RegistryClient({ registry: args.registry.input, credentials: clientCredentials(login), budgetMs: args.registryBudgetMs }) : undefined;
       const chart = await resolveChart(source, { cacheRoot: args.cacheRoot, registry: client });
       if (!source.skipSchemaValidation) {
         const problems = chartValuesProblems(chart, args.values);

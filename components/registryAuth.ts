@@ -1,11 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RegistryAddress } from "../lib/config/registryAddress";
 import { ACR_REFRESH_TOKEN_USER } from "../lib/registry/auth";
 import { RegistryClient } from "../lib/registry/client";
 import { clientCredentials, type RegistryLogin } from "../lib/registry/login";
-import type { Settings } from "../lib/config/schema";
+
+/** How to log in to the registry that holds the images (and an OCI chart). */
+export type RegistryCredentials =
+  /** The current Azure identity's token, exchanged for an ACR refresh token (`az acr login --expose-token`, without az). */
+  | { readonly azure: true }
+  | { readonly username: string; readonly password: pulumi.Input<string> };
 
 export interface RegistryAuth {
-  /** Whether there are credentials at all (Azure login, or a user with a password). */
+  /** Whether there are credentials at all. */
   readonly authenticated: boolean;
   /** How to read tags and manifests (secret). */
   readonly login: pulumi.Output<RegistryLogin>;
@@ -16,22 +22,14 @@ export interface RegistryAuth {
   readonly push: pulumi.Output<{ username: string; password: string | undefined } | undefined>;
 }
 
-/**
- * Registry credentials, secret from the start: Azure login through the current identity's AAD
- * token (what `az acr login --expose-token` does, without the az CLI), or `docker.username` with
- * the secret `registry_password`, or none.
- */
-export function registryAuth(settings: Settings): RegistryAuth {
-  const docker = settings.docker;
+/** Registry credentials, secret from the start; none for an anonymous registry. */
+export function registryAuth(registry: RegistryAddress, credentials: RegistryCredentials | undefined, budgetMs: number): RegistryAuth {
   let login: pulumi.Output<RegistryLogin>;
-  let authenticated = true;
-  if (docker.use_az_login) {
-    login = pulumi.secret(azureAccessToken().apply((accessToken): RegistryLogin => ({ kind: "azure", accessToken })));
-  } else if (docker.username !== undefined && settings.registry_password !== undefined) {
-    login = pulumi.secret<RegistryLogin>({ kind: "basic", username: docker.username, password: settings.registry_password });
-  } else {
-    login = pulumi.output<RegistryLogin>({ kind: "anonymous" });
-    authenticated = false;
+  if (credentials === undefined) login = pulumi.output<RegistryLogin>({ kind: "anonymous" });
+  else if ("azure" in credentials) login = pulumi.secret(azureAccessToken().apply((accessToken): RegistryLogin => ({ kind: "azure", accessToken })));
+  else {
+    const { username } = credentials;
+    login = pulumi.secret(pulumi.output(credentials.password).apply((password): RegistryLogin => ({ kind: "basic", username, password })));
   }
 
   const push = login.apply(async (value) => {
@@ -39,9 +37,9 @@ export function registryAuth(settings: Settings): RegistryAuth {
     if (value.kind === "basic") return { username: value.username, password: value.password };
     // The ACR exchange happens only when something may be pushed; a preview builds nothing.
     if (pulumi.runtime.isDryRun()) return { username: ACR_REFRESH_TOKEN_USER, password: undefined };
-    return new RegistryClient({ registry: docker.container_registry, credentials: clientCredentials(value), budgetMs: docker.registry_timeout_seconds * 1000 }).dockerLoginCredentials();
+    return new RegistryClient({ registry: registry.input, credentials: clientCredentials(value), budgetMs }).dockerLoginCredentials();
   });
-  return { authenticated, login, push: pulumi.secret(push) };
+  return { authenticated: credentials !== undefined, login, push: pulumi.secret(push) };
 }
 
 function azureAccessToken(): pulumi.Output<string> {

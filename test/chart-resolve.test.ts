@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sha256Digest } from "../lib/shared/fileDigest";
 import { chartSource } from "../lib/chart/source";
+import { parseRegistryAddress } from "../lib/config/registryAddress";
 import { resolveChart } from "../lib/chart/resolve";
 import { RegistryClient } from "../lib/registry/client";
 import type { Settings } from "../lib/config/schema";
@@ -39,7 +40,7 @@ function source(options: { version?: string; skip?: boolean; ociPath?: string; r
     helm: { skip_schema_validation: options.skip ?? false },
     docker: { container_registry: options.registry ?? "unused.example", container_registry_chart_path: options.ociPath },
   } as unknown as Settings;
-  const configured = chartSource(settings);
+  const configured = chartSource(settings, parseRegistryAddress(settings.docker.container_registry));
   // The tests' own Helm repository stands in for Dagster's.
   return options.repo ? { ...configured, name: "demo", chart: "demo", repo: options.repo } : configured;
 }

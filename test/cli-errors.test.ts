@@ -15,12 +15,16 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
 
-/** A failure as a user should see it: exit 1, every stderr line `error: ...`, no trace. */
+/**
+ * A failure as a user should see it: every stderr line `error: ...`, no trace; exit 1, or exit 2
+ * for a wrong command line, which also shows the usage line (and maybe a hint).
+ */
 function assertClean(what: string, result: CliResult): void {
-  assert.equal(result.code, 1, `${what}: exit ${result.code}\n${result.stderr}`);
+  const usage = /^usage: /m.test(result.stderr);
+  assert.equal(result.code, usage ? 2 : 1, `${what}: exit ${result.code}\n${result.stderr}`);
   assert.doesNotMatch(result.stderr, /^\s+at /m, `${what} printed a stack trace:\n${result.stderr}`);
   assert.doesNotMatch(result.stderr, /unexpected error|error serializing property/, `${what}:\n${result.stderr}`);
-  for (const line of result.stderr.trim().split("\n")) assert.match(line, /^(error: |no stack )/, `${what}: ${line}`);
+  for (const line of result.stderr.trim().split("\n")) assert.match(line, /^(error: |no stack |usage: |hint: )/, `${what}: ${line}`);
 }
 
 function project(edits: Parameters<typeof projectCopy>[0] = {}): string {

@@ -5,6 +5,7 @@ import { nextTag } from "../cli/commands/next-tag";
 import { runCommand } from "../cli/io";
 import { registryError, startFakeServer, type FakeServer } from "./support/fake-server";
 import { fakeIo } from "./support/fake-io";
+import { CLI } from "./support/repo";
 
 const TAGS = ["latest", "1.11.15-9000", "1.11.16-3-rc", "1.11.16-abc", "1.11.16-1", "1.11.16-41", "1.11.16-7"];
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
@@ -52,11 +53,13 @@ describe("next-tag", { timeout: 30_000 }, () => {
   it("lists every missing flag, one line each, before contacting anything", async () => {
     const before = server.requests.length;
     const result = await run([]);
-    assert.equal(result.code, 1);
-    assert.deepEqual(
-      result.stderr.trim().split("\n").map((l) => l.replace(/ \(usage:.*/, "")),
-      ["error: next-tag: --registry is required", "error: next-tag: --repository is required", "error: next-tag: --dagster-version is required"],
-    );
+    assert.equal(result.code, 2);
+    assert.deepEqual(result.stderr.trim().split("\n"), [
+      "error: next-tag: --registry HOST[:PORT][/PATH] is required",
+      "error: next-tag: --repository REPO is required",
+      "error: next-tag: --dagster-version V is required",
+      "usage: dagster-code-locations next-tag --registry HOST[:PORT][/PATH] --repository REPO --dagster-version V [--username U] [--password-stdin] [--ca-file PEM] [--timeout SECONDS]",
+    ]);
     assert.equal(server.requests.length, before);
   });
 
@@ -107,7 +110,7 @@ describe("next-tag", { timeout: 30_000 }, () => {
   });
 
   it("runs as a program whose stdout is only the tag (npm run -s next-tag)", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "next-tag", ...common(), "--repository", "team/app", "--dagster-version", "1.11.16"], {
+    const child = spawn(process.execPath, [CLI, "next-tag", ...common(), "--repository", "team/app", "--dagster-version", "1.11.16"], {
       cwd: `${__dirname}/..`,
       stdio: ["pipe", "pipe", "pipe"],
     });

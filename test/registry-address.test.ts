@@ -26,12 +26,14 @@ describe("parseRegistryAddress", () => {
       host: "myacr.azurecr.io",
       pathPrefix: "",
       display: "myacr.azurecr.io",
+      input: "myacr.azurecr.io",
     });
     assert.deepEqual(parseRegistryAddress("registry.example.com:5000/team/dagster"), {
       scheme: "https",
       host: "registry.example.com:5000",
       pathPrefix: "team/dagster",
       display: "registry.example.com:5000/team/dagster",
+      input: "registry.example.com:5000/team/dagster",
     });
   });
 

@@ -220,8 +220,8 @@ describe("render", () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^error: --stack prd: no Pulumi\.prd\.yaml in /);
     const noStack = runCli(["render", "--dir", dir]);
-    assert.equal(noStack.code, 1);
-    assert.equal(noStack.stderr, "error: render: --stack STACK is required (for example --stack dev)\n");
+    assert.equal(noStack.code, 2);
+    assert.match(noStack.stderr, /^error: render: --stack STACK is required\nusage: dagster-code-locations render --stack STACK /);
   });
 });
 

@@ -4,7 +4,8 @@ import { UserError } from "../lib/shared/errors";
 import { parseDuration } from "../lib/stacks/duration";
 import { findPermalink } from "../lib/stacks/pulumi";
 import { branchStacks, destroyTargets, parseLsRemoteHeads, pruneCandidates, type StackSummary } from "../lib/stacks/select";
-import { branchOfStack, branchStackName, checkEnvironment, checkStackName, shortStackName } from "../lib/stacks/stackNames";
+import { checkEnvironment, checkStackName } from "../lib/shared/stackName";
+import { branchOfStack, branchStackName, shortStackName } from "../lib/stacks/stackNames";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -288,7 +288,7 @@ describe("stacks usage", () => {
   it("names the subcommands", async () => {
     setup();
     const run = await stacks(["nope"]);
-    assert.equal(run.code, 1);
-    assert.equal(run.stderr, "error: usage: stacks <create|up|list|destroy|prune> [options]\n");
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^error: stacks: unknown command "nope"\nusage: dagster-code-locations stacks <create\|up\|list\|destroy\|prune> \[options\]\n/);
   });
 });

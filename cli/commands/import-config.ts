@@ -4,15 +4,12 @@ import * as path from "node:path";
 import { UserError } from "../../lib/shared/errors";
 import { importDagsterUcConfig } from "../../lib/config/importConfig";
 import { parseCommandArgs } from "../args";
+import * as usage from "../usage";
 import type { Command } from "../io";
 
 /** `import-config --file PATH [--dir DIR]`: dagster-uc's config file → Pulumi.yaml + Pulumi.<env>.yaml. */
 export const importConfig: Command = async (args, io) => {
-  const { values } = parseCommandArgs("import-config", args, {
-    file: { type: "string" },
-    dir: { type: "string" },
-  });
-  if (!values.file) throw new UserError("import-config: --file PATH is required (a dagster-uc .config_user_code_deployments.yaml)");
+  const { values } = parseCommandArgs(usage.importConfig, args, io.env);
   const dir = path.resolve(io.cwd, values.dir ?? ".");
   const sourcePath = path.resolve(io.cwd, values.file);
 

@@ -1,10 +1,11 @@
 import * as path from "node:path";
 import { planDeployment } from "../../lib/plan/plan";
-import { isUserError, UserError } from "../../lib/shared/errors";
+import { isUserError } from "../../lib/shared/errors";
 import { deploymentNames } from "../../lib/plan/names";
 import { readStackFiles } from "../../lib/config/stackFiles";
-import { checkStackName } from "../../lib/stacks/stackNames";
+import { checkStackName } from "../../lib/shared/stackName";
 import { parseCommandArgs } from "../args";
+import * as usage from "../usage";
 import type { Command } from "../io";
 
 /**
@@ -12,8 +13,7 @@ import type { Command } from "../io";
  * with the names a branch stack of that environment would get.
  */
 export const names: Command = async (args, io) => {
-  const { values } = parseCommandArgs("names", args, { dir: { type: "string" }, stack: { type: "string" } });
-  if (!values.stack) throw new UserError("names: --stack STACK is required (for example --stack dev)");
+  const { values } = parseCommandArgs(usage.names, args, io.env);
   const dir = path.resolve(io.cwd, values.dir ?? ".");
   const stack = checkStackName(values.stack, "names: --stack");
   const files = readStackFiles(dir, stack);

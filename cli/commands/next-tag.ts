@@ -5,30 +5,16 @@ import type { Credentials } from "../../lib/registry/auth";
 import { RegistryClient } from "../../lib/registry/client";
 import { checkDagsterVersion, nextVersion } from "../../lib/registry/nextTag";
 import { parseCommandArgs } from "../args";
+import * as usage from "../usage";
 import type { Command, CommandIo } from "../io";
-
-const USAGE =
-  "usage: next-tag --registry HOST[:PORT][/PATH] --repository REPO --dagster-version V " +
-  "[--username U --password-stdin] [--ca-file PEM] [--timeout SECONDS]";
 
 /**
  * Prints the tag the next image of REPO gets: `<dagster-version>-<n>`, one more than the largest
  * such tag in the registry. Prints only the tag, so scripts can use `$(npm run -s next-tag -- ...)`.
  */
 export const nextTag: Command = async (args, io) => {
-  const { values } = parseCommandArgs("next-tag", args, {
-    registry: { type: "string" },
-    repository: { type: "string" },
-    "dagster-version": { type: "string" },
-    username: { type: "string" },
-    "password-stdin": { type: "boolean" },
-    "ca-file": { type: "string" },
-    timeout: { type: "string" },
-  });
+  const { values } = parseCommandArgs(usage.nextTag, args, io.env);
   const problems: string[] = [];
-  for (const flag of ["registry", "repository", "dagster-version"] as const) {
-    if (!values[flag]) problems.push(`next-tag: --${flag} is required (${USAGE})`);
-  }
   if (values.username !== undefined && !values["password-stdin"]) {
     problems.push("next-tag: --username needs --password-stdin (pipe the password in; it never goes on the command line)");
   }
@@ -40,14 +26,14 @@ export const nextTag: Command = async (args, io) => {
   if (problems.length > 0) throw new UserError(problems);
 
   const client = new RegistryClient({
-    registry: values.registry!,
+    registry: values.registry,
     credentials: await readCredentials(values.username, io),
     ca: values["ca-file"] === undefined ? undefined : await readCaFile(values["ca-file"], io.cwd),
     budgetMs: Math.max(1, Math.round(timeout * 1000)),
   });
-  const dagsterVersion = values["dagster-version"]!;
+  const dagsterVersion = values["dagster-version"];
   checkDagsterVersion(dagsterVersion); // before asking the registry anything
-  const tags = await client.listTags(values.repository!);
+  const tags = await client.listTags(values.repository);
   io.stdout(`${nextVersion(tags, dagsterVersion)}\n`);
   return 0;
 };

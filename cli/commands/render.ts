@@ -4,14 +4,14 @@ import { IMAGE_VERSION_TYPE } from "../../components/imageVersion";
 import { WORKSPACE_ENTRY_TYPE } from "../../components/workspaceEntry";
 import { currentGitBranch } from "../../lib/plan/branch";
 import { planDeployment } from "../../lib/plan/plan";
-import { UserError } from "../../lib/shared/errors";
-import { buildPlan } from "../../lib/build/buildPlan";
 import { RegistryClient } from "../../lib/registry/client";
 import { readStackFiles, SECRET_PLACEHOLDER } from "../../lib/config/stackFiles";
-import { checkStackName } from "../../lib/stacks/stackNames";
+import { checkStackName } from "../../lib/shared/stackName";
 import { nextVersion } from "../../lib/registry/nextTag";
 import { parseCommandArgs } from "../args";
+import * as usage from "../usage";
 import type { Command } from "../io";
+import { loadProgram } from "../programLoader";
 import { runProgramUnderMocks, type RecordedResource } from "../programUnderMocks";
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
@@ -27,14 +27,7 @@ const UNKNOWN_DIGEST = "sha256:<digest>";
  * next version (with REGISTRY_USERNAME and REGISTRY_PASSWORD from the environment, if set).
  */
 export const render: Command = async (args, io) => {
-  const { values } = parseCommandArgs("render", args, {
-    dir: { type: "string" },
-    stack: { type: "string" },
-    branch: { type: "string" },
-    suffix: { type: "string" },
-    "resolve-tag": { type: "boolean" },
-  });
-  if (!values.stack) throw new UserError("render: --stack STACK is required (for example --stack dev)");
+  const { values } = parseCommandArgs(usage.render, args, io.env);
   const stack = checkStackName(values.stack, "render: --stack");
   const dir = path.resolve(io.cwd, values.dir ?? ".");
   const files = readStackFiles(dir, stack);
@@ -42,7 +35,6 @@ export const render: Command = async (args, io) => {
   if (values.suffix !== undefined) files.config[`${files.project}:deployment_name_suffix`] = values.suffix;
 
   const plan = planDeployment({ project: files.project, stack, config: files.config, env: io.env, cwd: dir, gitBranch: currentGitBranch, stackFile: files.stackFile });
-  const build = plan.settings.docker.image_tag ? undefined : buildPlan(plan.settings, plan.names, plan.repositoryRoot, io.env);
   const resolveTag = values["resolve-tag"] === true;
 
   // render contacts nothing: the program leaves the chart as configured (the version "latest" unresolved).
@@ -53,7 +45,7 @@ export const render: Command = async (args, io) => {
     config: files.config,
     secretKeys: files.secretKeys,
     cwd: dir,
-    load: () => require("../../index"),
+    load: () => loadProgram(dir),
     computed: {
       [IMAGE_VERSION_TYPE]: async (inputs) => ({
         tag: resolveTag ? await registryNextTag(inputs, io.env) : `${String(inputs.dagsterVersion)}-<n>`,
@@ -66,19 +58,18 @@ export const render: Command = async (args, io) => {
 
   const release = findOne(run.resources, RELEASE_TYPE);
   const repositoryOpts = release.inputs.repositoryOpts as { repo?: string } | undefined;
-  const secretArgs = new Set(Object.entries(build?.buildArgs ?? {}).filter(([, arg]) => arg.secret).map(([key]) => key));
   const document = {
     stack,
     environment: plan.settings.environment,
     deployment: { name: plan.names.deploymentName, locationName: plan.names.locationName, branch: plan.branch.branch },
-    image: imageSection(run.resources, secretArgs),
+    image: imageSection(run.resources),
     release: {
       name: release.inputs.name,
       namespace: release.inputs.namespace,
       chart: release.inputs.chart,
       repo: repositoryOpts?.repo ?? null,
       version: release.inputs.version ?? null,
-      skipSchemaValidation: plan.chart.skipSchemaValidation,
+      skipSchemaValidation: plan.settings.helm.skip_schema_validation,
       values: release.inputs.values,
     },
     workspace: workspaceSection(findOne(run.resources, WORKSPACE_ENTRY_TYPE)),
@@ -95,8 +86,8 @@ function findOne(resources: readonly RecordedResource[], type: string): Recorded
   return found[0] as RecordedResource;
 }
 
-/** The image as the release gets it, and how it is built; secret build args masked. */
-function imageSection(resources: readonly RecordedResource[], secretArgs: ReadonlySet<string>) {
+/** The image as the release gets it, and how it is built; build args the program sent as secrets masked. */
+function imageSection(resources: readonly RecordedResource[]) {
   const values = findOne(resources, RELEASE_TYPE).inputs.values as { deployments?: { image?: { repository: string; tag: string } }[] };
   const image = values.deployments?.[0]?.image;
   if (!image) throw new Error("the release holds no deployment image");
@@ -105,6 +96,7 @@ function imageSection(resources: readonly RecordedResource[], secretArgs: Readon
   const built = resources.find((r) => r.type === BUILD_TYPE);
   if (!version || !built) return { repository: image.repository, tag, digest: digest ?? null, built: false };
   const dockerfile = built.inputs.dockerfile as { location?: string; inline?: string };
+  const secretArgs = new Set(built.secretPaths.filter((p) => p.startsWith("buildArgs.")).map((p) => p.slice("buildArgs.".length)));
   const buildArgs = Object.fromEntries(
     Object.entries((built.inputs.buildArgs ?? {}) as Record<string, string>).map(([key, value]) => [key, secretArgs.has(key) ? SECRET_PLACEHOLDER : value]),
   );

@@ -13,8 +13,10 @@ import {
   type DestroyTarget,
   type StackSummary,
 } from "../../lib/stacks/select";
-import { branchOfStack, branchStackName, checkEnvironment, checkStackName, shortStackName } from "../../lib/stacks/stackNames";
-import { parseCommandArgs } from "../args";
+import { checkEnvironment, checkStackName } from "../../lib/shared/stackName";
+import { branchOfStack, branchStackName, shortStackName } from "../../lib/stacks/stackNames";
+import { HelpRequested, parseCommandArgs, UsageError } from "../args";
+import * as usage from "../usage";
 import type { Command, CommandIo } from "../io";
 
 /** What the stack helpers reach outside themselves for; tests replace the parts without a stand-in. */
@@ -29,12 +31,11 @@ export interface StacksDeps {
 }
 
 const DEFAULT_ENV = "dev";
-const USAGE = "stacks <create|up|list|destroy|prune> [options]";
 
 export function makeStacksCommand(deps: StacksDeps): Command {
   const subcommands: Record<string, (args: readonly string[], io: CommandIo) => Promise<number>> = {
     create: async (args, io) => {
-      const { values } = parseCommandArgs("stacks create", args, { env: { type: "string" }, branch: { type: "string" } });
+      const { values } = parseCommandArgs(usage.stacksCreate, args, io.env);
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
       const stack = await ensureBranchStack(pulumi, environmentOf(values.env), branchOf(values.branch, io, deps), io);
       io.stdout(`${stack}\n`);
@@ -42,7 +43,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
     },
 
     up: async (args, io) => {
-      const { values } = parseCommandArgs("stacks up", args, { env: { type: "string" }, branch: { type: "string" } });
+      const { values } = parseCommandArgs(usage.stacksUp, args, io.env);
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
       const env = environmentOf(values.env);
       const stack = await ensureBranchStack(pulumi, env, branchOf(values.branch, io, deps), io);
@@ -55,7 +56,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
     },
 
     list: async (args, io) => {
-      const { values } = parseCommandArgs("stacks list", args, { env: { type: "string" }, json: { type: "boolean" } });
+      const { values } = parseCommandArgs(usage.stacksList, args, io.env);
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
       const env = environmentOf(values.env);
       const rows = [];
@@ -80,14 +81,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
     },
 
     destroy: async (args, io) => {
-      const { values } = parseCommandArgs("stacks destroy", args, {
-        env: { type: "string" },
-        branch: { type: "string" },
-        stack: { type: "string" },
-        all: { type: "boolean" },
-        yes: { type: "boolean" },
-        "missing-ok": { type: "boolean" },
-      });
+      const { values } = parseCommandArgs(usage.stacksDestroy, args, io.env);
       const chosen = [values.branch !== undefined, values.stack !== undefined, values.all === true].filter(Boolean).length;
       if (chosen !== 1) throw new UserError("stacks destroy: pass exactly one of --branch B, --stack S or --all");
       const target: DestroyTarget =
@@ -120,12 +114,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
     },
 
     prune: async (args, io) => {
-      const { values } = parseCommandArgs("stacks prune", args, {
-        env: { type: "string" },
-        "gone-branches": { type: "boolean" },
-        "older-than": { type: "string" },
-        "dry-run": { type: "boolean" },
-      });
+      const { values } = parseCommandArgs(usage.stacksPrune, args, io.env);
       if (!values["gone-branches"] && values["older-than"] === undefined) {
         throw new UserError("stacks prune: pass --gone-branches, --older-than DURATION (12h, 7d, 2w), or both");
       }
@@ -152,7 +141,12 @@ export function makeStacksCommand(deps: StacksDeps): Command {
   return async (args, io) => {
     const [name, ...rest] = args;
     const sub = name === undefined ? undefined : subcommands[name];
-    if (!sub) throw new UserError(`usage: ${USAGE}`);
+    if (!sub) {
+      const help = usage.listHelp("stacks", usage.stacks.summary, usage.STACKS_SUBCOMMANDS);
+      if (name === "--help" || name === "-h") throw new HelpRequested(help);
+      const problem = name === undefined ? "stacks: which command?" : `stacks: unknown command "${name}"`;
+      throw new UsageError(problem, [help.split("\n")[0] ?? "", "hint: stacks --help lists them"]);
+    }
     try {
       return await sub(rest, io);
     } catch (err) {

@@ -1,3 +1,4 @@
+import type { RegistryAddress } from "../config/registryAddress";
 import type { Settings } from "../config/schema";
 
 export const CHART_NAME = "dagster-user-deployments";
@@ -18,14 +19,14 @@ export interface ChartSource {
   readonly skipSchemaValidation: boolean;
 }
 
-export function chartSource(settings: Settings): ChartSource {
+/** The chart as configured; an OCI chart lives in the images' registry (`registry`). */
+export function chartSource(settings: Settings, registry: RegistryAddress): ChartSource {
   const version = settings.use_latest_chart_version ? undefined : settings.dagster_version;
   const skipSchemaValidation = settings.helm.skip_schema_validation;
   const ociPath = settings.docker.container_registry_chart_path;
   if (ociPath) {
-    const registry = settings.docker.container_registry.replace(/^https?:\/\//, "").replace(/\/+$/, "");
     const name = ociPath.split("/").pop() ?? ociPath;
-    return { name, chart: `oci://${registry}/${ociPath}`, repo: undefined, ociRepository: ociPath, version, skipSchemaValidation };
+    return { name, chart: `oci://${registry.display}/${ociPath}`, repo: undefined, ociRepository: ociPath, version, skipSchemaValidation };
   }
   return { name: CHART_NAME, chart: CHART_NAME, repo: DAGSTER_HELM_REPO, ociRepository: undefined, version, skipSchemaValidation };
 }

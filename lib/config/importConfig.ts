@@ -3,7 +3,7 @@ import { isUserError, UserError } from "../shared/errors";
 import { isMapping, type Mapping } from "../shared/merge";
 import { resolveSettings } from "./resolve";
 import { DEFAULTS_KEY } from "./stackConfig";
-import { isEnvironmentStackName } from "../stacks/stackNames";
+import { isEnvironmentStackName } from "../shared/stackName";
 
 /** dagster-uc bookkeeping under `chart` that one release per deployment no longer needs. */
 const DROPPED_CHART_KEYS = ["deployments_configmap_name", "deployment_semaphore_name", "release_name"] as const;

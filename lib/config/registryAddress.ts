@@ -12,6 +12,8 @@ export interface RegistryAddress {
   readonly pathPrefix: string;
   /** `host[/pathPrefix]`, as used in image references. */
   readonly display: string;
+  /** As the user wrote it: what a dynamic provider, which runs in another process, parses again. */
+  readonly input: string;
 }
 
 // Distribution's reference grammar: lowercase alphanumerics joined by ".", "_", "__" or dashes.
@@ -48,7 +50,7 @@ export function parseRegistryAddress(input: string): RegistryAddress {
     const pathProblem = checkRepositoryPath(pathPrefix);
     if (pathProblem) throw bad(`its path ${pathProblem}`);
   }
-  return { scheme, host: hostPart, pathPrefix, display: pathPrefix ? `${hostPart}/${pathPrefix}` : hostPart };
+  return { scheme, host: hostPart, pathPrefix, display: pathPrefix ? `${hostPart}/${pathPrefix}` : hostPart, input };
 }
 
 /** `scheme://host`, the base of the registry's /v2/ API. */

@@ -1,7 +1,8 @@
 import * as semver from "semver";
 import { z } from "zod";
 import { UserError } from "../shared/errors";
-import { parseRegistryAddress } from "./registryAddress";
+import { checkRepositoryPath, isValidTag, parseRegistryAddress } from "./registryAddress";
+import { INSTANCE_DEFAULTS } from "../shared/dagsterInstance";
 import {
   isDns1123Label,
   isDns1123Subdomain,
@@ -48,26 +49,13 @@ export const flag = z.union([z.boolean(), z.string(), z.number()]).transform((va
  * a tag has at most 128 characters and no "+", so no build metadata; room is left for n.
  */
 function isDagsterVersion(value: string): boolean {
-  return semver.valid(value) === value && TAG.test(`${value}-999999`);
+  return semver.valid(value) === value && isValidTag(`${value}-999999`);
 }
 
-const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d{1,5})?$/;
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
-function isRepositoryPath(value: string): boolean {
-  return value.split("/").every((part) => PATH_COMPONENT.test(part));
-}
-
-/** `host[:port][/path]`, with an optional http:// or https:// for local registries. */
-export function isRegistryAddress(value: string): boolean {
-  return registryAddressProblem(value) === undefined;
-}
+const isRepositoryPath = (value: string) => checkRepositoryPath(value) === undefined;
 
 /** Why the registry client could not use `value`, in its own words; undefined if it can. */
 function registryAddressProblem(value: string): string | undefined {
-  const [host, ...path] = value.replace(/^https?:\/\//, "").split("/");
-  if (!DOMAIN.test(host ?? "") || (path.length > 0 && !isRepositoryPath(path.join("/")))) return "";
   try {
     parseRegistryAddress(value);
     return undefined;
@@ -80,8 +68,7 @@ function registryAddressProblem(value: string): string | undefined {
 const registryAddress = text.superRefine((value, ctx) => {
   const problem = registryAddressProblem(value);
   if (problem === undefined) return;
-  const why = problem === "" ? "" : ` (${problem})`;
-  ctx.addIssue({ code: "custom", input: value, message: `expected a registry such as myregistry.azurecr.io or host:5000/path, got ${show(value)}${why}` });
+  ctx.addIssue({ code: "custom", input: value, message: `expected a registry such as myregistry.azurecr.io or host:5000/path, got ${show(value)} (${problem})` });
 });
 
 /** A positive number of seconds, at most an hour. */
@@ -118,7 +105,7 @@ const docker = z.strictObject({
   use_az_login: flag.default(true),
   container_registry_chart_path: checked(isRepositoryPath, "a repository path such as helm/dagster-user-deployments").optional(),
   build_format: z.enum(["OCI", "docker"], { error: (issue) => `expected "OCI" or "docker", got ${show(issue.input)}` }).default("OCI"),
-  image_tag: checked((v) => TAG.test(v), "an image tag such as 1.11.16-3").optional(),
+  image_tag: checked(isValidTag, "an image tag such as 1.11.16-3").optional(),
   platform: checked((v) => /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v), "a platform such as linux/amd64").default("linux/amd64"),
   /** User for registries outside Azure; the password is the secret config key `registry_password`. */
   username: text.optional(),
@@ -165,9 +152,9 @@ const kubernetes = z.strictObject({
 
 /** The existing Dagster instance this code location registers with. */
 const instance = z.strictObject({
-  workspace_yaml_configmap_name: objectName.default("dagster-workspace-yaml"),
-  webserver_deployment: objectName.default("dagster-dagster-webserver"),
-  daemon_deployment: objectName.default("dagster-daemon"),
+  workspace_yaml_configmap_name: objectName.default(INSTANCE_DEFAULTS.workspaceConfigMap),
+  webserver_deployment: objectName.default(INSTANCE_DEFAULTS.webserverDeployment),
+  daemon_deployment: objectName.default(INSTANCE_DEFAULTS.daemonDeployment),
   /** Refuse to deploy when the instance's daemon runs another Dagster version. */
   check_dagster_version: flag.default(true),
   /** Take over a workspace entry of the same name that no stack owns (hand-written, dagster-uc's). */

@@ -1,11 +1,12 @@
 import * as path from "node:path";
 import { resolveBranch, type ResolvedBranch } from "./branch";
-import { chartSource, type ChartSource } from "../chart/source";
 import { UserError } from "../shared/errors";
 import { deploymentNames, type DeploymentNames } from "./names";
+import { imageEnv, type ImageEnv } from "./imageEnv";
 import { projectName } from "./project";
 import { isInside, realPath } from "./projectPaths";
 import { keyOrigin, resolveSettings } from "../config/resolve";
+import { parseRegistryAddress, type RegistryAddress } from "../config/registryAddress";
 import type { Settings } from "../config/schema";
 import { stackConfigLayers } from "../config/stackConfig";
 
@@ -14,7 +15,10 @@ export interface DeploymentPlan {
   readonly settings: Settings;
   readonly names: DeploymentNames;
   readonly branch: ResolvedBranch;
-  readonly chart: ChartSource;
+  /** `docker.container_registry`, parsed once: images, the build and an OCI chart all live there. */
+  readonly registry: RegistryAddress;
+  /** `docker.docker_env_vars` with their values. */
+  readonly imageEnv: ImageEnv;
   /** The project part of the names, undefined with use_project_name: false. */
   readonly project: string | undefined;
   /** Absolute path of `repository_root`. */
@@ -64,7 +68,7 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
     configFile: stackFile,
   });
   const names = deploymentNames({ project, branch: branch.branch, suffix: settings.deployment_name_suffix });
-  return { settings, names, branch, chart: chartSource(settings), project, repositoryRoot };
+  return { settings, names, branch, registry: parseRegistryAddress(settings.docker.container_registry), imageEnv: imageEnv(settings, inputs.env), project, repositoryRoot };
 }
 
 /**

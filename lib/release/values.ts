@@ -1,9 +1,5 @@
+import { CODE_SERVER_PORT } from "../shared/dagsterInstance";
 import { deepMerge, type Mapping } from "../shared/merge";
-import type { DeploymentNames } from "../plan/names";
-import type { Settings } from "../config/schema";
-
-/** The gRPC port the code server listens on, as in dagster-uc. */
-export const CODE_SERVER_PORT = 3030;
 
 export interface ImageRef {
   readonly repository: string;
@@ -11,48 +7,85 @@ export interface ImageRef {
   readonly tag: string;
 }
 
+/** A Kubernetes `{name, value}` environment variable of the code server. */
+export interface EnvVar {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface Resources {
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+
+/** What the code server's deployment entry is made of; every field but the names has a default. */
+export interface CodeServerSpec {
+  /** Service name and gRPC host. */
+  readonly deploymentName: string;
+  readonly releaseName: string;
+  readonly namespace: string;
+  /** The `-f` argument of `dagster api grpc`: the definitions file inside the image. */
+  readonly codePath: string;
+  readonly pullPolicy?: "IfNotPresent" | "Always" | "Never";
+  readonly env?: readonly EnvVar[];
+  /** Secrets loaded as environment variables. */
+  readonly envSecrets?: readonly string[];
+  /** Node pool (`agentpool` label) with its NoSchedule toleration; "" or undefined for anywhere. */
+  readonly node?: string;
+  readonly limits?: Resources;
+  readonly requests?: Resources;
+  readonly imagePullSecrets?: readonly string[];
+  readonly podLabels?: Readonly<Record<string, string>>;
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * Helm values deep-merged over the generated ones (lists replace); its `deployment` mapping goes
+   * into the one deployment entry.
+   */
+  readonly chartOverrides?: Mapping;
+}
+
 /**
  * Helm values for a release holding exactly this one deployment, as dagster-uc generated its entry,
- * with the stack's `chart` values deep-merged over them and `chart.deployment` over the entry.
+ * with `chartOverrides` deep-merged over them and `chartOverrides.deployment` over the entry.
  */
-export function chartValues(settings: Settings, names: DeploymentNames, image: ImageRef, namespace: string): Mapping {
-  const k8s = settings.kubernetes;
-  const node = k8s.node.trim();
+export function chartValues(spec: CodeServerSpec, image: ImageRef): Mapping {
+  const node = spec.node?.trim() ?? "";
+  const names = (list: readonly string[] | undefined) => (list ?? []).map((name) => ({ name }));
   const deployment = {
-    name: names.deploymentName,
-    image: { repository: image.repository, tag: image.tag, pullPolicy: k8s.pull_policy },
-    dagsterApiGrpcArgs: ["-f", `${settings.docker.docker_root}/${settings.code_path}`],
+    name: spec.deploymentName,
+    image: { repository: image.repository, tag: image.tag, pullPolicy: spec.pullPolicy ?? "IfNotPresent" },
+    dagsterApiGrpcArgs: ["-f", spec.codePath],
     port: CODE_SERVER_PORT,
     includeConfigInLaunchedRuns: { enabled: true },
-    env: k8s.user_code_deployment_env,
+    env: spec.env ?? [],
     envConfigMaps: [],
-    envSecrets: k8s.user_code_deployment_env_secrets,
+    envSecrets: names(spec.envSecrets),
     // An empty node means "schedule anywhere": no selector, no toleration.
     nodeSelector: node ? { agentpool: node } : {},
     tolerations: node ? [{ key: "agentpool", operator: "Equal", value: node, effect: "NoSchedule" }] : [],
     resources: {
-      ...(k8s.limits ? { limits: k8s.limits } : {}),
-      ...(k8s.requests ? { requests: k8s.requests } : {}),
+      ...(spec.limits ? { limits: spec.limits } : {}),
+      ...(spec.requests ? { requests: spec.requests } : {}),
     },
-    imagePullSecrets: k8s.image_pull_secrets,
-    labels: k8s.pod_labels,
+    imagePullSecrets: names(spec.imagePullSecrets),
+    labels: spec.podLabels ?? {},
     readinessProbe: { enabled: true, periodSeconds: 20, timeoutSeconds: 10, successThreshold: 1, failureThreshold: 3 },
     startupProbe: { enabled: false },
     service: {
-      annotations: { "meta.helm.sh/release-name": names.releaseName, "meta.helm.sh/release-namespace": namespace },
+      annotations: { "meta.helm.sh/release-name": spec.releaseName, "meta.helm.sh/release-namespace": spec.namespace },
     },
   };
   const generated: Mapping = {
     dagsterHome: "/opt/dagster/dagster_home",
     postgresqlSecretName: "dagster-postgresql-secret",
     celeryConfigSecretName: "dagster-celery-config-secret",
-    serviceAccount: { create: true, annotations: k8s.service_account_annotations },
+    serviceAccount: { create: true, annotations: spec.serviceAccountAnnotations ?? {} },
     rbacEnabled: true,
-    imagePullSecrets: k8s.image_pull_secrets,
+    imagePullSecrets: names(spec.imagePullSecrets),
     deployments: [deployment],
   };
-  // `chart.deployment` goes into the one entry; the schema keeps its identity keys out of it.
-  const { deployment: entryOverrides, ...overrides } = settings.chart;
+  // `deployment` goes into the one entry; the settings schema keeps its identity keys out of it.
+  const { deployment: entryOverrides, ...overrides } = spec.chartOverrides ?? {};
   generated.deployments = [deepMerge(deployment, entryOverrides)];
   return deepMerge(generated, overrides) as Mapping;
 }

@@ -17,5 +17,6 @@ export class UserError extends Error {
 }
 
 export function isUserError(err: unknown): err is UserError {
-  return err instanceof Error && err.name === "UserError" && Array.isArray((err as UserError).problems);
+  // By name too: a dynamic provider's serialized copy of the class is another class.
+  return (err instanceof UserError || (err instanceof Error && err.name === "UserError")) && Array.isArray((err as UserError).problems);
 }

@@ -3,6 +3,7 @@
  * instance when the workspace really changed. Plain async functions for a Pulumi dynamic provider.
  */
 import type * as k8s from "@kubernetes/client-node";
+import { INSTANCE_DEFAULTS } from "../shared/dagsterInstance";
 import { UserError } from "../shared/errors";
 import { DEFAULT_RETRY, type RetryOptions, compareAndSwap } from "./cas";
 import { type GrpcServerEntry, entryProblems } from "./document";
@@ -11,9 +12,9 @@ import { type ConfigMapRef, type EntryState, entryState, planRegister, planUnreg
 import { restartDeployments } from "./restart";
 import { checkDaemonVersion } from "./dagsterVersion";
 
-export const DEFAULT_CONFIG_MAP_NAME = "dagster-workspace-yaml";
-export const DEFAULT_WEBSERVER_DEPLOYMENT = "dagster-dagster-webserver";
-export const DEFAULT_DAEMON_DEPLOYMENT = "dagster-daemon";
+const DEFAULT_CONFIG_MAP_NAME = INSTANCE_DEFAULTS.workspaceConfigMap;
+const DEFAULT_WEBSERVER_DEPLOYMENT = INSTANCE_DEFAULTS.webserverDeployment;
+const DEFAULT_DAEMON_DEPLOYMENT = INSTANCE_DEFAULTS.daemonDeployment;
 
 export interface WorkspaceTarget {
   readonly namespace: string;

@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseDocument } from "yaml";
 import { CI_BRANCH_VARIABLES } from "../../lib/plan/branch";
 
@@ -37,6 +36,9 @@ export function projectCopy(edits: Record<string, [readonly (string | number)[],
   }
   // The example code location and its Dockerfiles: the build context of the copy.
   for (const name of ["docker", "example"]) cpSync(path.join(REPO_ROOT, name), path.join(dir, name), { recursive: true });
+  // The program, as a user's project holds it: index.ts importing the installed package.
+  for (const name of ["index.ts", "package.json", "tsconfig.json"]) copyFileSync(path.join(REPO_ROOT, name), path.join(dir, name));
+  for (const name of ["node_modules", "dist"]) symlinkSync(path.join(REPO_ROOT, name), path.join(dir, name));
   for (const [name, changes] of Object.entries(edits)) {
     const file = path.join(dir, name);
     const doc = parseDocument(existsSync(file) ? readFileSync(file, "utf8") : "");
@@ -55,9 +57,12 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `cli/main.ts` as `npm run` would, in a child process (the mock runtime is per process). */
+/** The compiled command, as `npm run` and the package's bin run it (`npm test` builds it first). */
+export const CLI = path.join(REPO_ROOT, "dist/cli/main.js");
+
+/** Runs the command in a child process (the mock runtime is per process). */
 export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
-  const result = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "cli/main.ts"), ...args], {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? cleanEnv(),
     input: options.input ?? "",
@@ -70,9 +75,7 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
 /** runCli without blocking this process, for CLI runs against servers the test itself serves. */
 export function runCliAsync(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    // tsx by path, so the command can run in a directory outside this checkout.
-    const tsx = pathToFileURL(path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href;
-    const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "cli/main.ts"), ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: options.env ?? cleanEnv(),
       timeout: 60_000,
