@@ -1,17 +1,18 @@
 /**
- * `hash-child.ts CONTEXT CACHEDIR [--cold]`: one hashSource call in a fresh process, as a Pulumi
- * program makes it once per run. Prints {ms, files, bytes, cachedFiles} on stdout; `ms` is the
- * call alone (the Node process already exists when a Pulumi program hashes). --cold empties the
- * stat cache first.
+ * `hash-child.ts CONTEXT CACHEDIR [--cold] [--no-git]`: one hashSource call in a fresh process,
+ * as a Pulumi program makes it once per run. Prints {ms, files, bytes, cachedFiles,
+ * gitIndexFiles, hash} on stdout; `ms` is the call alone (the Node process already exists when a
+ * Pulumi program hashes). --cold empties the stat cache first; --no-git hashes without git's
+ * index (`useGit: false`, the walk every non-git context gets).
  */
 import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { hashSource } from "../lib/build/sourceHash";
 
 async function main(): Promise<void> {
-  const [contextDir, cacheDir, flag] = process.argv.slice(2);
-  if (!contextDir || !cacheDir) throw new Error("usage: hash-child.ts CONTEXT CACHEDIR [--cold]");
-  if (flag === "--cold") rmSync(cacheDir, { recursive: true, force: true });
+  const [contextDir, cacheDir, ...flags] = process.argv.slice(2);
+  if (!contextDir || !cacheDir) throw new Error("usage: hash-child.ts CONTEXT CACHEDIR [--cold] [--no-git]");
+  if (flags.includes("--cold")) rmSync(cacheDir, { recursive: true, force: true });
   const start = process.hrtime.bigint();
   const result = await hashSource({
     contextDir,
@@ -19,9 +20,10 @@ async function main(): Promise<void> {
     buildArgs: { BRANCH_NAME: "main" },
     dagsterVersion: "1.11.16",
     cacheDir,
+    useGit: !flags.includes("--no-git"),
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  process.stdout.write(`${JSON.stringify({ ms, files: result.files, bytes: result.bytes, cachedFiles: result.cachedFiles, hash: result.hash })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, files: result.files, bytes: result.bytes, cachedFiles: result.cachedFiles, gitIndexFiles: result.gitIndexFiles, hash: result.hash })}\n`);
 }
 
 main().catch((err: unknown) => {

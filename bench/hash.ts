@@ -1,6 +1,9 @@
 /**
  * Benchmark 2: hashSource over a generated git work tree (first run with an empty stat cache,
- * repeated run with a warm one) against `tar -c` of the same files piped to `sha256sum`.
+ * repeated run with a warm one, both with git's index; a repeated run without git, the walk any
+ * other context gets) against `tar -c` of the same files piped to `sha256sum`. Every run's hash
+ * must be the same, and every repeated run must have taken every digest from its cache (and,
+ * with git, every file from the index): the benchmark fails otherwise.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,8 +14,12 @@ import { compare, REPO_ROOT, timed, timedNode, type Case, type CaseResult, type 
 export interface HashSizeResult {
   readonly files: number;
   readonly bytes: number;
-  /** Files the repeated run took from the stat cache (should equal `files`). */
+  /** Files the repeated runs took from the stat cache (checked: equal to `files`). */
   readonly cachedFiles: number;
+  /** Files git's index vouched for in the repeated runs with git (checked: equal to `files`). */
+  readonly gitIndexFiles: number;
+  /** The one hash every run gave. */
+  readonly hash: string;
   readonly runs: number;
   readonly results: CaseResult[];
 }
@@ -49,6 +56,24 @@ export function generateTree(root: string, files: number): void {
   git("init", "-q");
   git("add", "-A");
   git("commit", "-q", "-m", "generated");
+  // A repository at rest, as after any later git command: entries written in the second of the
+  // commit are "racily clean" (hashSource does not take them from the index) until git rewrites
+  // the index, which `git status` does once they are older than it.
+  sleepSync(1100);
+  git("status", "--porcelain");
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+interface ChildReport {
+  readonly ms: number;
+  readonly files: number;
+  readonly bytes: number;
+  readonly cachedFiles: number;
+  readonly gitIndexFiles: number;
+  readonly hash: string;
 }
 
 export async function hashBench(fileCounts: readonly number[], runsFor: (files: number) => number, log: (line: string) => void): Promise<HashSizeResult[]> {
@@ -58,14 +83,16 @@ export async function hashBench(fileCounts: readonly number[], runsFor: (files: 
     try {
       const tree = path.join(work, "context");
       const cacheDir = path.join(work, "cache"); // outside the context, as node_modules/.cache would be dockerignored
+      const walkCacheDir = path.join(work, "walk-cache"); // its own: the walk's stat keys are not the index's
       const started = Date.now();
       generateTree(tree, files);
       log(`  generated ${files} files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      let last: { files: number; bytes: number; cachedFiles: number } = { files: 0, bytes: 0, cachedFiles: 0 };
-      const hashRun = (cold: boolean) => async (): Promise<Sample> => {
-        const { stdout } = await timedNode(CHILD, [tree, cacheDir, ...(cold ? ["--cold"] : [])]);
-        const report = JSON.parse(stdout) as { ms: number; files: number; bytes: number; cachedFiles: number };
-        if (!cold) last = report;
+      const reports: { mode: "first" | "repeated" | "walk"; report: ChildReport }[] = [];
+      const hashRun = (mode: "first" | "repeated" | "walk") => async (): Promise<Sample> => {
+        const args = mode === "walk" ? [tree, walkCacheDir, "--no-git"] : [tree, cacheDir, ...(mode === "first" ? ["--cold"] : [])];
+        const { stdout } = await timedNode(CHILD, args);
+        const report = JSON.parse(stdout) as ChildReport;
+        reports.push({ mode, report });
         return { ms: report.ms };
       };
       const cases: Case[] = [
@@ -75,16 +102,36 @@ export async function hashBench(fileCounts: readonly number[], runsFor: (files: 
           // The same files hashSource reads (.dockerignore applied), so both read the same bytes.
           run: () => timed("sh", ["-c", "tar -c --exclude=.git --exclude='*.log' . | sha256sum"], { cwd: tree }),
         },
-        { name: "hashSource, first run (empty stat cache)", command: "hashSource({contextDir, cacheDir}) after rm -rf cacheDir", run: hashRun(true) },
-        { name: "hashSource, repeated run (warm stat cache)", command: "hashSource({contextDir, cacheDir})", run: hashRun(false) },
+        { name: "hashSource, first run (empty stat cache)", command: "hashSource({contextDir, cacheDir}) after rm -rf cacheDir", run: hashRun("first") },
+        { name: "hashSource, repeated run (git's index, warm stat cache)", command: "hashSource({contextDir, cacheDir})", run: hashRun("repeated") },
+        { name: "hashSource, repeated run without git (the walk, warm stat cache)", command: "hashSource({contextDir, cacheDir: walkCacheDir, useGit: false})", run: hashRun("walk") },
       ];
       const runs = runsFor(files);
       // warm-up: the baseline first, so every measured run finds the tree in the page cache.
       const results = await compare(cases, runs, 1);
-      out.push({ ...last, runs, results });
+      out.push({ ...checkReports(files, reports.map((r) => r.report), reports.filter((r) => r.mode !== "first").slice(-runs * 2)), runs, results });
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
   }
   return out;
+}
+
+/** Every run the same hash; every measured repeated run fully cached (and, with git, from the index). */
+function checkReports(generated: number, all: readonly ChildReport[], repeated: readonly { mode: string; report: ChildReport }[]) {
+  const first = all[0];
+  if (first === undefined) throw new Error("no hashSource run");
+  const hashes = new Set(all.map((r) => r.hash));
+  if (hashes.size !== 1) throw new Error(`hashSource gave ${hashes.size} different hashes over one unchanged tree: ${[...hashes].join(", ")}`);
+  const expected = generated - Math.ceil(generated / IGNORED_EVERY) + 2; // the *.log files out; .dockerignore and Dockerfile in
+  for (const { mode, report } of [{ mode: "first", report: first }, ...repeated]) {
+    const problems = [
+      report.files !== expected && `${report.files} files, not ${expected}`,
+      mode !== "first" && report.cachedFiles !== report.files && `only ${report.cachedFiles} of ${report.files} digests from the stat cache`,
+      mode === "repeated" && report.gitIndexFiles !== report.files && `only ${report.gitIndexFiles} of ${report.files} files from git's index`,
+    ].filter(Boolean);
+    if (problems.length > 0) throw new Error(`hashSource ${mode} run: ${problems.join("; ")}`);
+  }
+  const last = repeated.find((r) => r.mode === "repeated")?.report ?? first;
+  return { files: first.files, bytes: first.bytes, cachedFiles: last.cachedFiles, gitIndexFiles: last.gitIndexFiles, hash: first.hash };
 }

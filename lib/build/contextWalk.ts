@@ -7,32 +7,54 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Matcher } from "./dockerignore";
 import { UserError } from "../shared/errors";
-
-export type ContextEntry =
-  | {
-      readonly kind: "file";
-      readonly rel: string; // relative POSIX path
-      readonly size: number;
-      readonly executable: boolean; // owner x bit, as git records it
-      /** size, mtime, ctime and inode: equal keys mean the content is unchanged (see statCache). */
-      readonly statKey: string;
-      readonly ctimeMs: number;
-    }
-  | { readonly kind: "symlink"; readonly rel: string; readonly target: string };
+import type { ContextEntry, FileEntry, GitListing } from "./contextEntry";
 
 // Synchronous fs calls: on a 20,000-file tree they are about twice as fast as promise-based ones
 // (no thread-pool round trip per call). We yield to the event loop every so often instead.
 const YIELD_EVERY = 2000;
 
-/** `skipDir` (relative): a directory left out regardless of the matcher. */
-export async function walkContext(contextDir: string, matcher: Matcher, skipDir?: string): Promise<ContextEntry[]> {
+/**
+ * `skipDir` (relative): a directory left out regardless of the matcher. `git`: what git listed
+ * (gitTracked.ts); then only the directories git does not list file by file are read here, and
+ * only the files git did not vouch for are stat-ed (`fromGit` counts the others). The entries
+ * are the same either way, except that they may hold a path twice (callers sort, drop repeats).
+ */
+export async function walkContext(contextDir: string, matcher: Matcher, skipDir?: string, git?: GitListing): Promise<{ entries: ContextEntry[]; fromGit: number }> {
   const root = path.resolve(contextDir);
   const rootStat = fs.statSync(root, { throwIfNoEntry: false });
   if (!rootStat?.isDirectory()) throw new UserError(`build context ${contextDir} is not a directory`);
 
   const entries: ContextEntry[] = [];
-  const pending: string[] = [""]; // directories to list, relative
-  let sinceYield = 0;
+  const pending: string[] = git === undefined ? [""] : []; // directories to list, relative
+  const outside = (rel: string) => skipDir !== undefined && (rel === skipDir || rel.startsWith(`${skipDir}/`));
+  /** A path of unknown type (a readdir would have told): stat it, then as the walk would. */
+  const visit = (rel: string) => {
+    if (outside(rel) || (matcher.isIgnored(rel) && matcher.canSkipDir(rel))) return; // out, whatever it is now
+    const entry = describeEntry(root, rel);
+    if (entry === "directory") {
+      if (!matcher.canSkipDir(rel)) pending.push(rel);
+    } else if (entry !== undefined && !matcher.isIgnored(rel)) {
+      entries.push(entry);
+    }
+  };
+  let sinceYield = 0; // (a counter, not an await per entry: that costs more than the entry)
+  let fromGit = 0;
+  if (git !== undefined) {
+    for (const item of git.tracked) {
+      if (typeof item === "string") visit(item);
+      else if (!outside(item.rel) && !matcher.isIgnored(item.rel)) {
+        entries.push(item);
+        fromGit++;
+      }
+      if (++sinceYield % YIELD_EVERY === 0) await new Promise(setImmediate);
+    }
+    for (const rel of git.untracked) {
+      if (rel === "./") pending.push(""); // the whole context is untracked
+      else visit(rel.endsWith("/") ? rel.slice(0, -1) : rel);
+    }
+    // git lists no ".git" (a submodule's file, a nested repository's directory): Docker does.
+    for (const dir of trackedDirs(git.tracked)) visit(dir === "" ? ".git" : `${dir}/.git`);
+  }
   while (pending.length > 0) {
     const dirRel = pending.pop() as string; // length checked above
     for (const dirent of readDir(root, dirRel, matcher)) {
@@ -45,13 +67,24 @@ export async function walkContext(contextDir: string, matcher: Matcher, skipDir?
       const entry = describeEntry(root, rel);
       if (entry === "directory") pending.push(rel); // replaced by a directory since readdir
       else if (entry !== undefined) entries.push(entry);
-      if (++sinceYield >= YIELD_EVERY) {
-        sinceYield = 0;
-        await new Promise(setImmediate);
-      }
+      if (++sinceYield % YIELD_EVERY === 0) await new Promise(setImmediate);
     }
   }
-  return entries;
+  return { entries, fromGit };
+}
+
+/** The context root and every directory that holds a tracked path (paths in index order). */
+function trackedDirs(tracked: readonly (FileEntry | string)[]): Set<string> {
+  const dirs = new Set<string>([""]);
+  let last = "";
+  for (const item of tracked) {
+    const rel = typeof item === "string" ? item : item.rel;
+    const slash = rel.lastIndexOf("/");
+    if (slash < 0 || (slash === last.length && rel.startsWith(last))) continue; // same directory as the one before
+    last = rel.slice(0, slash);
+    for (let dir = last; !dirs.has(dir); dir = dir.slice(0, Math.max(0, dir.lastIndexOf("/")))) dirs.add(dir);
+  }
+  return dirs;
 }
 
 function readDir(root: string, dirRel: string, matcher: Matcher): fs.Dirent[] {
@@ -75,6 +108,8 @@ function describeEntry(root: string, rel: string): ContextEntry | "directory" | 
     // (RACY_WINDOW_MS), so any later change moves ctime by far more than that.
     st = fs.lstatSync(abs, { throwIfNoEntry: false });
   } catch (err) {
+    // A parent replaced by a file: gone, as ENOENT (git's list of tracked paths can be older).
+    if (errCode(err) === "ENOTDIR") return undefined;
     throw new UserError(`cannot stat ${rel} in the build context: ${errCode(err)}`);
   }
   if (st === undefined) {

@@ -88,24 +88,25 @@ export function createMatcher(patterns: readonly string[], source = ".dockerigno
     (dockerMayPrune && !negations.some((n) => n.startsWith(`${dir}/`))) ||
     !negationShapes.some((shape) => couldMatchBelow(shape, dir));
 
-  /** patternmatcher.MatchesUsingParentResults: per-rule matches, and whether the path is out. */
-  const evaluate = (rel: string, parent: readonly boolean[] | undefined) => {
+  /** patternmatcher.MatchesUsingParentResults: whether the path is out, and (into `matched`,
+   *  for directories) which rules matched it. A loop, not map/forEach: it runs once per file. */
+  const evaluate = (rel: string, parent: readonly boolean[] | undefined, matched?: boolean[]): boolean => {
     let excluded = false;
-    const matched = rules.map(() => false);
-    rules.forEach((rule, i) => {
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as Rule;
       let m = parent?.[i] ?? false;
       if (!m) {
         // moby skips a rule that could not change the outcome, and then does not record it for
         // the children either; reproduced because it changes results for some pattern orders.
-        if (rule.negated !== excluded) return;
+        if (rule.negated !== excluded) continue;
         // (moby also tries the ancestors when it has no parent results; we always pass them,
         // except for top-level entries, which have no ancestors.)
         m = rule.matches(rel);
       }
-      matched[i] = m;
+      if (matched !== undefined) matched[i] = m;
       if (m) excluded = !rule.negated;
-    });
-    return { excluded, matched };
+    }
+    return excluded;
   };
 
   interface DirState {
@@ -118,7 +119,8 @@ export function createMatcher(patterns: readonly string[], source = ".dockerigno
     let state = dirs.get(dir);
     if (state === undefined) {
       const parent = dirState(parentOf(dir));
-      const { excluded, matched } = evaluate(dir, parent?.matched);
+      const matched = rules.map(() => false);
+      const excluded = evaluate(dir, parent?.matched, matched);
       const pruned = (parent?.pruned ?? false) || (excluded && prunable(dir));
       state = { matched, pruned };
       dirs.set(dir, state);
@@ -126,13 +128,20 @@ export function createMatcher(patterns: readonly string[], source = ".dockerigno
     return state;
   };
 
+  let lastDir = "\0"; // (no path has this parent)
+  let lastState: DirState | undefined;
   return {
     patterns: rules.map((r) => (r.negated ? `!${r.pattern}` : r.pattern)),
     isIgnored(relPosixPath) {
       const rel = normalizeRel(relPosixPath);
       if (rel === "." || rules.length === 0) return false;
-      const parent = dirState(parentOf(rel));
-      return (parent?.pruned ?? false) || evaluate(rel, parent?.matched).excluded;
+      // Paths come directory by directory: reuse the last parent's state without slicing.
+      const slash = rel.lastIndexOf("/");
+      if (slash !== lastDir.length || !rel.startsWith(lastDir)) {
+        lastDir = slash < 0 ? "." : rel.slice(0, slash);
+        lastState = dirState(lastDir);
+      }
+      return (lastState?.pruned ?? false) || evaluate(rel, lastState?.matched);
     },
     canSkipDir(relPosixDir) {
       const rel = normalizeRel(relPosixDir);

@@ -12,10 +12,12 @@
 import { createHash, type Hash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
-import { walkContext, errCode, type ContextEntry } from "./contextWalk";
+import { walkContext, errCode } from "./contextWalk";
+import type { ContextEntry, FileEntry } from "./contextEntry";
 import { loadDockerignore } from "./dockerignore";
 import { UserError } from "../shared/errors";
 import { CHUNK_BYTES, sha256File, sha256Hex } from "../shared/fileDigest";
+import { gitListing } from "./gitTracked";
 import {
   cacheFilePath,
   cacheValue,
@@ -39,6 +41,8 @@ export interface SourceHashInput {
   readonly extra?: Readonly<Record<string, string>>;
   /** Directory for the stat cache (e.g. node_modules/.cache/<name>); no cache if absent. */
   readonly cacheDir?: string;
+  /** Let git's index vouch for unchanged tracked files (default true; same hash either way). */
+  readonly useGit?: boolean;
 }
 
 export interface SourceHash {
@@ -50,6 +54,8 @@ export interface SourceHash {
   readonly bytes: number;
   /** Files whose digest came from the stat cache (informational). */
   readonly cachedFiles: number;
+  /** Files git's index vouched for, so that they needed no lstat (informational). */
+  readonly gitIndexFiles: number;
 }
 
 const FORMAT = "dagster-code-locations/source-hash/v1";
@@ -61,12 +67,17 @@ export async function hashSource(input: SourceHashInput): Promise<SourceHash> {
   const dockerfilePath = "path" in source ? path.resolve(source.path) : undefined;
   const dockerfile = "path" in source ? await readDockerfile(path.resolve(source.path)) : Buffer.from(source.contents);
 
-  const scanStart = Date.now(); // before any stat: see RACY_WINDOW_MS
+  // Before any stat, git's included: see RACY_WINDOW_MS, and gitTracked.ts for why that
+  // window also covers the stat data git's index recorded.
+  const scanStart = Date.now();
+  const listing = input.useGit === false ? undefined : gitListing(contextDir);
   const matcher = await loadDockerignore(contextDir, dockerfilePath);
+  const git = await listing;
   const cacheDir = input.cacheDir === undefined ? undefined : path.resolve(input.cacheDir);
   // Our own cache must not feed the hash (each write would change the next hash), even when it
   // lies in the context (e.g. node_modules/.cache in a monorepo) and is not dockerignored.
-  const entries = sortByPath(await walkContext(contextDir, matcher, cacheDir && relativeInside(contextDir, cacheDir)));
+  const walked = await walkContext(contextDir, matcher, cacheDir && relativeInside(contextDir, cacheDir), git);
+  const entries = sortUnique(walked.entries);
 
   const cacheFile = cacheDir === undefined ? undefined : cacheFilePath(cacheDir, contextDir);
   const cache = cacheFile === undefined ? emptyStatCache : await loadStatCache(cacheFile, contextDir);
@@ -74,10 +85,10 @@ export async function hashSource(input: SourceHashInput): Promise<SourceHash> {
   const result = await hashEntries(hash, entries, contextDir, cache, scanStart - RACY_WINDOW_MS);
 
   // Rewrite only if there is something new to remember or something to forget.
-  if (cacheFile !== undefined && (result.learntNew || result.learnt.size !== cache.size)) {
-    await saveStatCache(cacheFile, contextDir, result.learnt);
+  if (cacheFile !== undefined && (result.learntNew || result.rememberedCount !== cache.size)) {
+    await saveStatCache(cacheFile, contextDir, result.learnt());
   }
-  return { hash: `sha256:${hash.digest("hex")}`, files: result.files, bytes: result.bytes, cachedFiles: result.cachedFiles };
+  return { hash: `sha256:${hash.digest("hex")}`, files: result.files, bytes: result.bytes, cachedFiles: result.cachedFiles, gitIndexFiles: walked.fromGit };
 }
 
 /**
@@ -85,7 +96,10 @@ export async function hashSource(input: SourceHashInput): Promise<SourceHash> {
  * Files whose ctime is before `rememberBefore` (ms) are returned in `learnt` for the next run.
  */
 async function hashEntries(hash: Hash, entries: readonly ContextEntry[], contextDir: string, cache: StatCache, rememberBefore: number) {
-  const learnt: StatEntries = new Map();
+  // What to remember, as parallel arrays: the Map saveStatCache takes is built only when saving
+  // (an unchanged tree saves nothing, and 20,000 Map entries cost more than reading the cache).
+  const remembered: FileEntry[] = [];
+  const rememberedDigests: string[] = [];
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let lines = ""; // fed to the hash in batches: fewer, larger updates
   let files = 0;
@@ -107,7 +121,10 @@ async function hashEntries(hash: Hash, entries: readonly ContextEntry[], context
         learntNew ||= remember;
         sinceYield += entry.size;
       }
-      if (remember) learnt.set(entry.rel, cacheValue(entry.statKey, digest));
+      if (remember) {
+        remembered.push(entry);
+        rememberedDigests.push(digest);
+      }
       lines += `f ${entry.executable ? "x" : "-"} ${digest} ${entry.rel}\0`;
       bytes += entry.size;
     }
@@ -122,7 +139,8 @@ async function hashEntries(hash: Hash, entries: readonly ContextEntry[], context
     }
   }
   hash.update(lines);
-  return { files, bytes, cachedFiles, learnt, learntNew };
+  const learnt = (): StatEntries => new Map(remembered.map((e, i) => [e.rel, cacheValue(e.statKey, rememberedDigests[i] as string)]));
+  return { files, bytes, cachedFiles, rememberedCount: remembered.length, learnt, learntNew };
 }
 
 /** Everything besides the files, in a canonical (sorted, JSON-escaped) form. */
@@ -146,8 +164,10 @@ function relativeInside(root: string, dir: string): string | undefined {
   return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? undefined : rel.split(path.sep).join("/");
 }
 
-function sortByPath(entries: ContextEntry[]): ContextEntry[] {
-  return entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+/** Sorted by path, each path once (a git listing can name a path twice, e.g. a file that became a directory). */
+function sortUnique(entries: ContextEntry[]): ContextEntry[] {
+  entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return entries.filter((e, i) => i === 0 || entries[i - 1]!.rel !== e.rel);
 }
 
 async function readDockerfile(file: string): Promise<Buffer> {
