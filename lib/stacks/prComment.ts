@@ -1,0 +1,95 @@
+/**
+ * The one pull-request comment a branch deployment keeps up to date: written when a run starts
+ * and rewritten when it ends, whatever the outcome, so it never shows an old "is live".
+ */
+import type { ResourceChanges, RunReport } from "./runReport";
+
+/** The comment's first line: how a workflow finds its own comment among the others. */
+export const COMMENT_MARKER = "<!-- dagster-code-locations:branch-deployment -->";
+
+export type CommentState =
+  | { readonly phase: "deploying"; readonly branch: string; readonly commit?: string; readonly runUrl?: string }
+  | { readonly phase: "finished"; readonly report: RunReport; readonly runUrl?: string }
+  /** The run ended without a report: killed before it could write one (cancelled, timed out). */
+  | { readonly phase: "ended"; readonly branch: string; readonly outcome: "cancelled" | "failed"; readonly runUrl?: string };
+
+export function prComment(state: CommentState): string {
+  const lines = [COMMENT_MARKER, ...body(state)];
+  if (state.runUrl !== undefined) lines.push("", `[Workflow run](${state.runUrl})`);
+  return `${lines.join("\n")}\n`;
+}
+
+function body(state: CommentState): string[] {
+  switch (state.phase) {
+    case "deploying":
+      return [`⏳ **Deploying** ${code(state.branch)}${state.commit === undefined ? "" : ` at ${code(state.commit.slice(0, 12))}`} as a Dagster code location…`];
+    case "ended":
+      return state.outcome === "cancelled"
+        ? [`⚪ **Deploy of ${code(state.branch)} cancelled** before it finished (a newer push replaced it, or it timed out). The next run refreshes the stack first.`]
+        : [`❌ **Deploy of ${code(state.branch)} failed** before it could report why: see the workflow run.`];
+    case "finished":
+      return state.report.command === "destroy" ? destroyed(state.report) : deployed(state.report);
+  }
+}
+
+function deployed(r: RunReport): string[] {
+  if (r.status === "cancelled") {
+    return [`⚪ **Deploy of ${code(r.branch)} cancelled** after ${duration(r.durationSeconds)}; stack ${code(r.stack)}. The next run refreshes the stack first.`];
+  }
+  if (r.status === "failed") {
+    const out = [`❌ **Deploy of ${code(r.branch)} failed** after ${duration(r.durationSeconds)}; stack ${code(r.stack)}.`];
+    if (r.error !== undefined) out.push("", `Failed at: ${r.error.step}`, fence(r.error.lines.join("\n")));
+    if (r.explanation !== undefined && r.explanation.length > 0) out.push("", "The code server:", fence(r.explanation.join("\n")));
+    if (r.pulumiUrl !== undefined) out.push("", `- Pulumi update: ${r.pulumiUrl}`);
+    return out;
+  }
+  const loc = r.location;
+  const out = [`✅ **Dagster code location** ${loc === undefined ? "" : `${code(loc.name)} `}is live (stack ${code(r.stack)}, ${duration(r.durationSeconds)}).`, ""];
+  if (loc?.dagsterUrl !== undefined) out.push(`- Dagster: ${loc.dagsterUrl}`);
+  else out.push("- Dagster: set `dagster_gui_url` for a link");
+  if (loc?.image !== undefined) out.push(`- Image: ${code(loc.image)}${loc.digest === undefined ? "" : ` (${code(loc.digest)})`}`);
+  if (r.changes !== undefined) out.push(`- Changes: ${changeSummary(r.changes)}`);
+  if (r.pulumiUrl !== undefined) out.push(`- Pulumi update: ${r.pulumiUrl}`);
+  return out;
+}
+
+function destroyed(r: RunReport): string[] {
+  if (r.status === "succeeded") return [`🗑️ **Removed**: the code location of ${code(r.branch)} and stack ${code(r.stack)} are gone.`];
+  const out = [`❌ **Removing ${code(r.branch)} failed** (stack ${code(r.stack)}); the nightly prune retries it.`];
+  if (r.error !== undefined) out.push("", `Failed at: ${r.error.step}`, fence(r.error.lines.join("\n")));
+  return out;
+}
+
+/** "1 created, 2 updated, 5 unchanged", in Pulumi's order; "no changes" when nothing moved. */
+export function changeSummary(changes: ResourceChanges): string {
+  const words: [keyof ResourceChanges, string][] = [
+    ["create", "created"],
+    ["update", "updated"],
+    ["replace", "replaced"],
+    ["delete", "deleted"],
+  ];
+  const parts = words.filter(([op]) => (changes[op] ?? 0) > 0).map(([op, word]) => `${changes[op]} ${word}`);
+  if (parts.length === 0) return `no changes${changes.same === undefined ? "" : ` (${changes.same} unchanged)`}`;
+  if ((changes.same ?? 0) > 0) parts.push(`${changes.same} unchanged`);
+  return parts.join(", ");
+}
+
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** Inline code that stays code whatever backticks the text holds (CommonMark: a longer delimiter). */
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const tick = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
+  return `${tick}${pad}${text}${pad}${tick}`;
+}
+
+/** A fenced block longer than any backtick run inside, so an error cannot close it early. */
+function fence(text: string): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const tick = "`".repeat(longest + 1);
+  return `${tick}text\n${text}\n${tick}`;
+}
