@@ -30,6 +30,11 @@ export interface ImageBuildArgs {
   readonly platform?: string;
   /** @default "OCI" */
   readonly mediaTypes?: "OCI" | "docker";
+  /**
+   * The buildx builder to build with (its `--builder` name: a Kubernetes, remote or cloud driver).
+   * @default the default builder of the machine running Pulumi
+   */
+  readonly builder?: string;
 }
 
 export interface CodeImageArgs {
@@ -126,5 +131,6 @@ function imageArgs(args: CodeImageArgs, imageName: string, build: ImageBuildArgs
       login ? [{ address: args.registry.host, username: login.username, password: login.password }] : [],
     ),
     buildOnPreview: false,
+    ...(build.builder === undefined ? {} : { builder: { name: build.builder } }),
   };
 }

@@ -32,6 +32,7 @@ export function codeLocationArgs(plan: DeploymentPlan): CodeLocationArgs {
             imageEnv: plan.imageEnv.vars.map((v) => v.name),
             platform: docker.platform,
             mediaTypes: docker.build_format,
+            builder: docker.builder,
           },
         },
     chart: { source: chartSource(settings, plan.registry), disableOpenapiValidation: settings.helm.disable_openapi_validation },

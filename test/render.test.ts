@@ -275,7 +275,19 @@ describe("render, building the image", () => {
     assert.equal(doc.image.context, dir);
     assert.match(doc.image.dockerfile, /^# The example code location's image for the dev environment/);
     assert.deepEqual(doc.image.platforms, ["linux/amd64"]);
+    assert.equal(doc.image.builder, null);
     assert.equal(doc.release.values.deployments[0].image.tag, "1.11.16-<n>@sha256:<digest>");
+  });
+
+  it("builds with the buildx builder docker.builder names, and refuses a name buildx would not take", () => {
+    const named = projectCopy({ "Pulumi.dev.yaml": [[["config", `${P}:docker`, "builder"], "k8s-buildkit"]] });
+    cleanups.push(named.cleanup);
+    assert.equal(render(named.dir).image.builder, "k8s-buildkit");
+    const bad = projectCopy({ "Pulumi.dev.yaml": [[["config", `${P}:docker`, "builder"], "my builder!"]] });
+    cleanups.push(bad.cleanup);
+    const result = runCli(["render", "--dir", bad.dir, "--stack", "dev", "--branch", "main"], { env: cleanEnv() });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: Pulumi\.dev\.yaml: docker\.builder: expected a buildx builder name .*, got "my builder!"\n$/);
   });
 
   it("keeps repository_root inside the project and docker.dockerfile inside repository_root, symlinks followed", () => {

@@ -110,6 +110,7 @@ function imageSection(resources: readonly RecordedResource[]) {
     dockerfile: dockerfile.location ?? dockerfile.inline,
     context: (built.inputs.context as { location?: string }).location,
     platforms: built.inputs.platforms,
+    builder: (built.inputs.builder as { name?: string } | undefined)?.name ?? null,
   };
 }
 

@@ -107,6 +107,11 @@ const docker = z.strictObject({
   build_format: z.enum(["OCI", "docker"], { error: (issue) => `expected "OCI" or "docker", got ${show(issue.input)}` }).default("OCI"),
   image_tag: checked(isValidTag, "an image tag such as 1.11.16-3").optional(),
   platform: checked((v) => /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v), "a platform such as linux/amd64").default("linux/amd64"),
+  /**
+   * The buildx builder BuildKit runs in (`docker buildx create --name ...`: Kubernetes, remote or
+   * cloud driver), for builds that outgrow the CI runner; unset: the runner's default builder.
+   */
+  builder: checked((v) => /^[a-zA-Z][a-zA-Z0-9._-]*$/.test(v), "a buildx builder name (a letter, then letters, digits, . _ -)").optional(),
   /** User for registries outside Azure; the password is the secret config key `registry_password`. */
   username: text.optional(),
   /** Total time for one command's or one resource's registry requests, retries included. */
