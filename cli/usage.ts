@@ -77,11 +77,22 @@ export const stacksCreate = {
   examples: ["stacks create --env dev --branch feature/login"],
 } as const satisfies CommandSpec;
 
+const JSON_REPORT = { type: "boolean", description: "print one JSON report (status, location, image, changes, error) on stdout" } as const;
+const TAKE_OVER_LOCK = { type: "boolean", description: "cancel an update in progress whose run is gone (CI: one run per branch)" } as const;
+const WAIT = { type: "string", value: "DURATION", description: "wait this long (10m, 1h) for an update in progress to end" } as const;
+
 export const stacksUp = {
   name: "stacks up",
   summary: "create the branch stack if needed, bring its config up to date, and run pulumi up",
-  options: { env: STACK_ENV, branch: BRANCH },
-  examples: ["stacks up --env dev"],
+  options: {
+    env: STACK_ENV,
+    branch: BRANCH,
+    yes: { type: "boolean", description: "on a terminal, deploy without showing the preview and asking" },
+    json: JSON_REPORT,
+    "take-over-lock": TAKE_OVER_LOCK,
+    wait: WAIT,
+  },
+  examples: ["stacks up --env dev", "stacks up --env dev --branch \"$BRANCH\" --json --take-over-lock"],
 } as const satisfies CommandSpec;
 
 export const stacksList = {
@@ -101,8 +112,11 @@ export const stacksDestroy = {
     all: { type: "boolean", description: "every branch stack of the environment" },
     yes: { type: "boolean", description: "do not ask" },
     "missing-ok": { type: "boolean", description: "a stack that does not exist counts as destroyed" },
+    json: JSON_REPORT,
+    "take-over-lock": TAKE_OVER_LOCK,
+    wait: WAIT,
   },
-  examples: ["stacks destroy --branch feature/login --yes --missing-ok"],
+  examples: ["stacks destroy --branch feature/login --yes --missing-ok", "stacks destroy --branch \"$BRANCH\" --yes --missing-ok --json --wait 45m"],
 } as const satisfies CommandSpec;
 
 export const stacksPrune = {
@@ -112,9 +126,10 @@ export const stacksPrune = {
     env: STACK_ENV,
     "gone-branches": { type: "boolean", description: "branches missing from git ls-remote --heads origin" },
     "older-than": { type: "string", value: "DURATION", description: "not updated for 12h, 7d, 2w, ..." },
+    "stale-locks": { type: "string", value: "DURATION", description: "also stacks whose update has been in progress this long (a killed CI job): cancelled, then destroyed" },
     "dry-run": { type: "boolean", description: "say what would go, destroy nothing" },
   },
-  examples: ["stacks prune --gone-branches --older-than 14d --dry-run"],
+  examples: ["stacks prune --gone-branches --older-than 14d --dry-run", "stacks prune --gone-branches --stale-locks 3h --yes"],
 } as const satisfies CommandSpec;
 
 export const stacks = {

@@ -26,10 +26,20 @@ interface Run {
 /** Runs `stacks ARGS` in-process against the stand-in `pulumi`; git and the prompt are scripted. */
 async function stacks(
   args: string[],
-  options: { remote?: string[]; gitBranch?: string; answer?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    remote?: string[];
+    gitBranch?: string;
+    answer?: boolean;
+    env?: NodeJS.ProcessEnv;
+    /** Someone at a terminal (default: no, as in CI). */
+    terminal?: boolean;
+    /** What happens while the command sleeps (another run finishing, say); the time moves on either way. */
+    onSleep?: (ms: number) => void;
+  } = {},
 ): Promise<Run> {
   assert.ok(fake, "call setup() first");
   const asked: string[] = [];
+  let slept = 0;
   const deps: StacksDeps = {
     openPulumi,
     remoteBranches: async () => options.remote ?? [],
@@ -38,7 +48,12 @@ async function stacks(
       asked.push(question);
       return options.answer ?? false;
     },
-    now: () => NOW,
+    interactive: () => options.terminal === true,
+    now: () => new Date(NOW.getTime() + slept),
+    sleep: async (ms) => {
+      slept += ms;
+      options.onSleep?.(ms);
+    },
   };
   const io = fakeIo({ cwd: fake.dir, env: { ...fake.env, ...options.env } });
   const code = await runCommand(makeStacksCommand(deps), args, io.io);
@@ -121,6 +136,7 @@ describe("stacks up", () => {
         "location: example:feat-a",
         "dagster: http://dagster.dev/locations/example:feat-a/assets",
         "pulumi: https://app.pulumi.com/acme/dagster-code-locations/dev.feat-a/updates/1",
+        "changes: 5 created",
         "",
       ].join("\n"),
     );
@@ -199,7 +215,13 @@ describe("stacks destroy", () => {
     const run = await stacks(["destroy", "--branch", "feat/a"], { answer: true });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.asked, ["Destroy and remove dev.feat-a?"]);
-    assert.deepEqual(f.calls(), ["stack ls --json", "destroy --yes --skip-preview --stack dev.feat-a", "stack rm --yes dev.feat-a"]);
+    assert.deepEqual(f.calls(), [
+      "stack ls --json",
+      "stack history --json --page-size 1 --stack dev.feat-a",
+      "destroy --yes --skip-preview --stack dev.feat-a",
+      "stack history --json --page-size 1 --stack dev.feat-a",
+      "stack rm --yes dev.feat-a",
+    ]);
     assert.equal(run.stdout, "destroyed dev.feat-a\n");
     assert.deepEqual(Object.keys(f.state().stacks).sort(), ["acc.feat-a", "dev", "dev.feat-b"]);
   });

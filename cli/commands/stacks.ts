@@ -2,7 +2,11 @@ import { execFile } from "node:child_process";
 import * as readline from "node:readline/promises";
 import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
 import { UserError } from "../../lib/shared/errors";
+import { runStack, unlockStack, type RunOptions } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
+import { parsePreview, replacedReleases } from "../../lib/stacks/preview";
+import { changeSummary } from "../../lib/stacks/prComment";
+import type { RunReport } from "../../lib/stacks/runReport";
 import { openPulumi, PulumiFailed, type PulumiContext, type PulumiStacks } from "../../lib/stacks/pulumi";
 import {
   branchStacks,
@@ -11,7 +15,6 @@ import {
   parseLsRemoteHeads,
   pruneCandidates,
   type DestroyTarget,
-  type StackSummary,
 } from "../../lib/stacks/select";
 import { checkEnvironment, checkStackName } from "../../lib/shared/stackName";
 import { branchOfStack, branchStackName, shortStackName } from "../../lib/stacks/stackNames";
@@ -27,7 +30,10 @@ export interface StacksDeps {
   readonly gitBranch: (cwd: string) => string | undefined;
   /** Asks a yes/no question; false unless the user says yes. */
   readonly confirm: (question: string, io: CommandIo) => Promise<boolean>;
+  /** Someone at a terminal who can answer (not CI). */
+  readonly interactive: (io: CommandIo) => boolean;
   readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 const DEFAULT_ENV = "dev";
@@ -46,13 +52,22 @@ export function makeStacksCommand(deps: StacksDeps): Command {
       const { values } = parseCommandArgs(usage.stacksUp, args, io.env);
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
       const env = environmentOf(values.env);
-      const stack = await ensureBranchStack(pulumi, env, branchOf(values.branch, io, deps), io);
-      // Progress goes to stderr so stdout stays the short summary scripts read.
-      const { permalink } = await pulumi.up(stack, io.stderr);
-      const outputs = await pulumi.outputs(stack);
-      const ui = permalink ?? findStack(await pulumi.listStacks(), stack)?.url;
-      io.stdout(summaryLines({ stack, outputs, ui }));
-      return 0;
+      const branch = branchOf(values.branch, io, deps);
+      const stack = await ensureBranchStack(pulumi, env, branch, io);
+      if (!values.yes && deps.interactive(io)) {
+        const preview = parsePreview(await pulumi.preview(stack));
+        io.stderr(previewLines(stack, preview));
+        if (!(await deps.confirm(`Deploy ${stack}?`, io))) {
+          io.stderr("nothing deployed\n");
+          return 1;
+        }
+      }
+      // Progress goes to stderr so stdout stays the report scripts read.
+      const report = await runStack(pulumi, "up", runOptions(stack, branch, values, io, deps));
+      if (values.json) io.stdout(jsonReport(report));
+      else if (report.exitCode === 0) io.stdout(summaryLines(report));
+      else io.stderr(failureLines(report));
+      return report.exitCode;
     },
 
     list: async (args, io) => {
@@ -109,8 +124,20 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         io.stderr("nothing destroyed\n");
         return 1;
       }
-      await destroyAll(pulumi, targets, io, () => "");
-      return 0;
+      const reports: RunReport[] = [];
+      let exitCode = 0;
+      for (const target of targets) {
+        const options = { ...runOptions(target.name, branchOfStack(env, target.name) ?? "", values, io, deps), listed };
+        const report = await runStack(pulumi, "destroy", options);
+        if (report.exitCode === 0) await pulumi.removeStack(target.name);
+        else exitCode = report.exitCode;
+        reports.push(withoutExitCode(report));
+        if (values.json) continue;
+        if (report.exitCode === 0) io.stdout(`destroyed ${shortStackName(target.name)}\n`);
+        else io.stderr(failureLines(report));
+      }
+      if (values.json) io.stdout(`${JSON.stringify("all" in target ? reports : reports[0], null, 2)}\n`);
+      return exitCode;
     },
 
     prune: async (args, io) => {
@@ -120,6 +147,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
       }
       const env = environmentOf(values.env);
       const olderThanMs = values["older-than"] === undefined ? undefined : parseDuration(values["older-than"]);
+      const staleLockMs = values["stale-locks"] === undefined ? undefined : parseDuration(values["stale-locks"], "--stale-locks");
       let remoteBranches: string[] | undefined;
       if (values["gone-branches"]) {
         remoteBranches = await deps.remoteBranches(io.cwd);
@@ -127,14 +155,32 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         if (remoteBranches.length === 0) throw new UserError("stacks prune --gone-branches: origin has no branches; refusing to prune them all");
       }
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
-      const candidates = pruneCandidates(env, await pulumi.listStacks(), { remoteBranches, olderThanMs, now: deps.now() });
+      const listed = await pulumi.listStacks();
+      const candidates = pruneCandidates(env, listed, { remoteBranches, olderThanMs, staleLockMs, now: deps.now() });
       if (values["dry-run"]) {
-        for (const c of candidates) io.stdout(`would destroy ${shortStackName(c.stack.name)} (${c.reason})\n`);
+        for (const c of candidates) io.stdout(`would ${c.destroy ? "destroy" : "unlock"} ${shortStackName(c.stack.name)} (${c.reason})\n`);
         return 0;
       }
-      const reasons = new Map(candidates.map((c) => [c.stack.name, c.reason]));
-      await destroyAll(pulumi, candidates.map((c) => c.stack), io, (s) => ` (${reasons.get(s.name) ?? ""})`);
-      return 0;
+      // One stack's failure does not keep the others: each is reported, the exit code says some failed.
+      let exitCode = 0;
+      for (const { stack, reason, staleLock, destroy } of candidates) {
+        const options = { ...runOptions(stack.name, branchOfStack(env, stack.name) ?? "", {}, io, deps), takeOverLock: staleLock, listed };
+        if (!destroy) {
+          const unlocked = await unlockStack(pulumi, options);
+          io.stdout(unlocked === undefined ? `unlocked ${shortStackName(stack.name)} (${reason})\n` : `not unlocked ${shortStackName(stack.name)} (${reason}): ${unlocked}\n`);
+          if (unlocked !== undefined) exitCode = 1;
+          continue;
+        }
+        const report = await runStack(pulumi, "destroy", options);
+        if (report.exitCode === 0) {
+          await pulumi.removeStack(stack.name);
+          io.stdout(`destroyed ${shortStackName(stack.name)} (${reason})\n`);
+        } else {
+          exitCode = report.exitCode;
+          io.stdout(`not destroyed ${shortStackName(stack.name)} (${reason}): ${report.error?.step ?? "destroy"} failed\n`);
+        }
+      }
+      return exitCode;
     },
   };
 
@@ -175,14 +221,6 @@ async function ensureBranchStack(pulumi: PulumiStacks, env: string, branch: stri
   return stack;
 }
 
-async function destroyAll(pulumi: PulumiStacks, stacks: readonly StackSummary[], io: CommandIo, why: (s: StackSummary) => string): Promise<void> {
-  for (const stack of stacks) {
-    await pulumi.destroy(stack.name, io.stderr);
-    await pulumi.removeStack(stack.name);
-    io.stdout(`destroyed ${shortStackName(stack.name)}${why(stack)}\n`);
-  }
-}
-
 function environmentOf(env: string | undefined): string {
   return checkEnvironment(env ?? DEFAULT_ENV);
 }
@@ -200,11 +238,48 @@ function branchOf(flag: string | undefined, io: CommandIo, deps: StacksDeps): st
   return resolved.branch;
 }
 
-function summaryLines(s: { stack: string; outputs: Record<string, unknown>; ui: string | undefined }): string {
-  const lines = [`stack: ${s.stack}`];
-  if (typeof s.outputs.locationName === "string") lines.push(`location: ${s.outputs.locationName}`);
-  if (typeof s.outputs.locationUrl === "string") lines.push(`dagster: ${s.outputs.locationUrl}`);
-  if (s.ui) lines.push(`pulumi: ${s.ui}`);
+function runOptions(stack: string, branch: string, values: { "take-over-lock"?: boolean; wait?: string }, io: CommandIo, deps: StacksDeps): RunOptions {
+  return {
+    stack,
+    branch,
+    log: io.stderr,
+    now: deps.now,
+    sleep: deps.sleep,
+    takeOverLock: values["take-over-lock"] === true,
+    waitMs: values.wait === undefined ? 0 : parseDuration(values.wait, "--wait"),
+  };
+}
+
+type Finished = RunReport & { readonly exitCode: number };
+
+function withoutExitCode({ exitCode: _exitCode, ...report }: Finished): RunReport {
+  return report;
+}
+
+function jsonReport(report: Finished): string {
+  return `${JSON.stringify(withoutExitCode(report), null, 2)}\n`;
+}
+
+function summaryLines(report: Finished): string {
+  const lines = [`stack: ${report.stack}`];
+  if (report.location !== undefined) lines.push(`location: ${report.location.name}`);
+  if (report.location?.dagsterUrl !== undefined) lines.push(`dagster: ${report.location.dagsterUrl}`);
+  if (report.pulumiUrl !== undefined) lines.push(`pulumi: ${report.pulumiUrl}`);
+  if (report.changes !== undefined) lines.push(`changes: ${changeSummary(report.changes)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The streamed steps showed the CLI's words already; the others are said here. */
+function failureLines(report: Finished): string {
+  const head = `stack: ${report.stack}\n${report.status}: ${report.error?.step ?? report.command}\n`;
+  const streamed = report.error?.step === "pulumi up" || report.error?.step === "pulumi destroy" || report.error?.step === "pulumi refresh";
+  return streamed || report.error === undefined ? head : `${head}${report.error.lines.map((l) => `${l}\n`).join("")}`;
+}
+
+function previewLines(stack: string, preview: ReturnType<typeof parsePreview>): string {
+  const lines = [`${stack} would change: ${changeSummary(preview.changes)}`];
+  for (const urn of preview.replaced) lines.push(`  replace ${urn}`);
+  if (replacedReleases(preview).length > 0) lines.push("  (a replaced release reinstalls the live code location)");
   return `${lines.join("\n")}\n`;
 }
 
@@ -243,5 +318,8 @@ export const stacks: Command = makeStacksCommand({
   remoteBranches: gitRemoteBranches,
   gitBranch: currentGitBranch,
   confirm: (question) => askOnTerminal(question),
+  // CI runners may have a terminal: CI=true (set by GitHub, Azure DevOps, GitLab) is the stronger signal.
+  interactive: (io) => process.stdin.isTTY === true && !/^(1|true)$/i.test(io.env.CI ?? ""),
   now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 });

@@ -14,8 +14,17 @@ export interface PulumiStacks {
   /** `pulumi up --yes --skip-preview`, streaming the CLI's output; returns the update's link, if printed. */
   up(stack: string, onOutput: (text: string) => void): Promise<{ readonly permalink: string | undefined }>;
   outputs(stack: string): Promise<Record<string, unknown>>;
-  destroy(stack: string, onOutput: (text: string) => void): Promise<void>;
+  /** `pulumi destroy --yes --skip-preview`, streamed like `up`. */
+  destroy(stack: string, onOutput: (text: string) => void): Promise<{ readonly permalink: string | undefined }>;
   removeStack(stack: string): Promise<void>;
+  /** `pulumi preview --json`: the CLI's PreviewDigest, as printed. */
+  preview(stack: string): Promise<string>;
+  /** `pulumi cancel --yes`: ends an update whose CLI is gone (a killed CI job), releasing the stack. */
+  cancel(stack: string): Promise<void>;
+  /** `pulumi refresh --yes --skip-preview --clear-pending-creates`: state back in line after an interrupted update. */
+  refresh(stack: string, onOutput: (text: string) => void): Promise<void>;
+  /** `pulumi stack history --json --page-size 1`: the newest update, as the CLI prints it (or undefined). */
+  latestUpdate(stack: string): Promise<unknown>;
 }
 
 /** The Pulumi CLI failed: its own message is shown to the user as it is, with its exit code. */
@@ -25,6 +34,8 @@ export class PulumiFailed extends Error {
     readonly exitCode: number,
     /** True when stderr was already streamed to the user. */
     readonly shown: boolean,
+    /** True when it stopped because this process was told to stop (SIGINT, SIGTERM: a cancelled CI job). */
+    readonly interrupted = false,
   ) {
     super(stderr);
     this.name = "PulumiFailed";
@@ -68,9 +79,21 @@ export async function openPulumi(context: PulumiContext): Promise<PulumiStacks> 
       return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
     },
     destroy: async (stack, onOutput) => {
-      await run(["destroy", "--yes", "--skip-preview", "--stack", stack], onOutput);
+      const out = await run(["destroy", "--yes", "--skip-preview", "--stack", stack], onOutput);
+      return { permalink: findPermalink(out) };
     },
     removeStack: (stack) => automation(() => workspace.removeStack(stack)),
+    preview: (stack) => run(["preview", "--json", "--stack", stack]),
+    cancel: async (stack) => {
+      await run(["cancel", "--yes", "--stack", stack]);
+    },
+    refresh: async (stack, onOutput) => {
+      await run(["refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--stack", stack], onOutput);
+    },
+    latestUpdate: async (stack) => {
+      const parsed: unknown = JSON.parse((await run(["stack", "history", "--json", "--page-size", "1", "--stack", stack])) || "[]");
+      return Array.isArray(parsed) ? parsed[0] : undefined;
+    },
   };
 }
 
@@ -133,6 +156,15 @@ function runPulumi(args: string[], context: PulumiContext, onOutput?: (text: str
     });
     let stdout = "";
     let stderr = "";
+    // A cancelled CI job signals us: pass it on, so the CLI stops its update cleanly and unlocks the stack.
+    let interrupted = false;
+    const forward = (signal: NodeJS.Signals) => {
+      interrupted = true;
+      child.kill(signal);
+    };
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+    for (const signal of signals) process.on(signal, forward);
+    const stopForwarding = () => signals.forEach((signal) => process.off(signal, forward));
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
       onOutput?.(chunk);
@@ -141,10 +173,14 @@ function runPulumi(args: string[], context: PulumiContext, onOutput?: (text: str
       stderr += chunk;
       onOutput?.(chunk);
     });
-    child.on("error", (err) => reject(new PulumiFailed(`pulumi: ${err.message}\n`, 1, false)));
-    child.on("close", (code) => {
+    child.on("error", (err) => {
+      stopForwarding();
+      reject(new PulumiFailed(`pulumi: ${err.message}\n`, 1, false));
+    });
+    child.on("close", (code, signal) => {
+      stopForwarding();
       if (code === 0) resolve(stdout);
-      else reject(new PulumiFailed(stderr, code ?? 1, onOutput !== undefined));
+      else reject(new PulumiFailed(stderr, code ?? (signal === null ? 1 : 130), onOutput !== undefined, interrupted));
     });
   });
 }

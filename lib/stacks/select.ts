@@ -42,18 +42,25 @@ export interface PruneCriteria {
   readonly remoteBranches?: readonly string[];
   /** --older-than in milliseconds. */
   readonly olderThanMs?: number;
+  /** --stale-locks: an update in progress for longer than this has no run behind it. */
+  readonly staleLockMs?: number;
   readonly now: Date;
 }
 
 export interface PruneCandidate {
   readonly stack: StackSummary;
   readonly reason: string;
+  /** Its update in progress is stale: cancel it (and refresh) first. */
+  readonly staleLock: boolean;
+  /** False for a stack pruned only for its stale lock: its branch lives, so it is unlocked, not destroyed. */
+  readonly destroy: boolean;
 }
 
 /**
  * Branch stacks to prune: their branch is gone from the remote (compared by slug, as the stack is
- * named), or their last update is older than the limit. A stack being updated right now, or whose
- * last update time is unknown, is never pruned for its age.
+ * named), or their last update is older than the limit. A stack being updated is left alone unless
+ * its update has been in progress for longer than `staleLockMs` (a CI job killed mid-update); a
+ * stack whose last update time is unknown is never pruned for its age.
  */
 export function pruneCandidates(environment: string, stacks: readonly StackSummary[], criteria: PruneCriteria): PruneCandidate[] {
   // Compared by stack name, as a long branch's stack name is shortened.
@@ -62,15 +69,24 @@ export function pruneCandidates(environment: string, stacks: readonly StackSumma
       ? undefined
       : new Set(criteria.remoteBranches.filter((b) => branchSlug(b) !== "").map((b) => branchStackName(environment, b)));
   const out: PruneCandidate[] = [];
+  const olderThan = (limitMs: number | undefined) => {
+    return (stack: StackSummary) => {
+      if (limitMs === undefined || stack.lastUpdate === undefined) return false;
+      const at = Date.parse(stack.lastUpdate);
+      return !Number.isNaN(at) && criteria.now.getTime() - at > limitMs;
+    };
+  };
+  const old = olderThan(criteria.olderThanMs);
+  const staleLock = olderThan(criteria.staleLockMs);
   for (const stack of branchStacks(environment, stacks)) {
-    if (stack.updateInProgress) continue;
+    const stale = stack.updateInProgress === true && staleLock(stack);
+    if (stack.updateInProgress && !stale) continue;
     const reasons: string[] = [];
     if (remote !== undefined && !remote.has(shortStackName(stack.name))) reasons.push("branch gone from the remote");
-    if (criteria.olderThanMs !== undefined && stack.lastUpdate !== undefined) {
-      const at = Date.parse(stack.lastUpdate);
-      if (!Number.isNaN(at) && criteria.now.getTime() - at > criteria.olderThanMs) reasons.push(`last updated ${stack.lastUpdate}`);
-    }
-    if (reasons.length > 0) out.push({ stack, reason: reasons.join(", ") });
+    if (old(stack)) reasons.push(`last updated ${stack.lastUpdate}`);
+    const destroy = reasons.length > 0;
+    if (stale) reasons.push(`update in progress since ${stack.lastUpdate}, with no run behind it`);
+    if (reasons.length > 0) out.push({ stack, reason: reasons.join(", "), staleLock: stale, destroy });
   }
   return out;
 }

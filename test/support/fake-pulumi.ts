@@ -8,6 +8,10 @@ export interface FakeStack {
   outputs?: Record<string, unknown>;
   lastUpdate?: string;
   resourceCount?: number;
+  /** An update holds the stack (a running deploy, or one whose CI job was killed). */
+  updateInProgress?: boolean;
+  /** Oldest first, as `pulumi stack history --json` entries. */
+  history?: { kind: string; result: string; resourceChanges?: Record<string, number> }[];
 }
 
 export interface FakeState {
