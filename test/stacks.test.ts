@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { afterEach, describe, it } from "node:test";
 import { makeStacksCommand, type StacksDeps } from "../cli/commands/stacks";
 import { runCommand } from "../cli/io";
@@ -312,5 +313,165 @@ describe("stacks usage", () => {
     const run = await stacks(["nope"]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^error: stacks: unknown command "nope"\nusage: dagster-code-locations stacks <create\|up\|list\|destroy\|prune> \[options\]\n/);
+  });
+});
+
+describe("stacks up --json and the run's report", () => {
+  const report = (run: Run) => JSON.parse(run.stdout) as Record<string, unknown> & { error?: { step: string; lines: string[] } };
+
+  it("reports success with the location, the update link and Pulumi's change counts, first and second run", async () => {
+    setup();
+    const first = await stacks(["up", "--branch", "feat/a", "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    const doc = report(first);
+    assert.equal(doc.status, "succeeded");
+    assert.equal(doc.command, "up");
+    assert.equal(doc.stack, "dev.feat-a");
+    assert.equal(doc.branch, "feat/a");
+    assert.deepEqual(doc.location, {
+      name: "example:feat-a",
+      deploymentName: "example--feat-a",
+      dagsterUrl: "http://dagster.dev/locations/example:feat-a/assets",
+      image: "dagster-uc.dev.acr.io/example/example--feat-a:1.11.16-1",
+    });
+    assert.deepEqual(doc.changes, { create: 5 });
+    assert.equal(doc.pulumiUrl, "https://app.pulumi.com/acme/dagster-code-locations/dev.feat-a/updates/1");
+    assert.deepEqual(report(await stacks(["up", "--branch", "feat/a", "--json"])).changes, { same: 5 });
+  });
+
+  it("reports a failed up with its step and the CLI's diagnostic, exit code kept; the next up refreshes first", async () => {
+    const f = setup(undefined, { FAKE_PULUMI_UP_ERROR: "  kubernetes:helm.sh/v3:Release (example--feat-a):\n    error: context deadline exceeded" });
+    const run = await stacks(["up", "--branch", "feat/a", "--json"]);
+    assert.equal(run.code, 255);
+    const doc = report(run);
+    assert.equal(doc.status, "failed");
+    assert.deepEqual(doc.error, { step: "pulumi up", lines: ["  kubernetes:helm.sh/v3:Release (example--feat-a):", "    error: context deadline exceeded"] });
+    assert.equal(doc.location, undefined);
+    // The next push, the fault gone: the failed update's leftovers are refreshed away before the up.
+    delete process.env.FAKE_PULUMI_UP_ERROR;
+    const again = await stacks(["up", "--branch", "feat/a", "--json"], { env: { FAKE_PULUMI_UP_ERROR: "" } });
+    assert.equal(again.code, 0, again.stderr);
+    const calls = f.calls();
+    const refresh = calls.indexOf("refresh --yes --skip-preview --clear-pending-creates --stack dev.feat-a");
+    assert.ok(refresh > 0 && refresh < calls.lastIndexOf("up --yes --skip-preview --stack dev.feat-a"), calls.join("\n"));
+    assert.match(again.stderr, /the last update ended failed; refreshing the state first/);
+  });
+
+  it("says failed on stderr, not stdout, without --json", async () => {
+    setup(undefined, { FAKE_PULUMI_UP_ERROR: "error: boom" });
+    const run = await stacks(["up", "--branch", "feat/a"]);
+    assert.equal(run.code, 255);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /error: boom\n[\s\S]*stack: dev\.feat-a\nfailed: pulumi up\n$/);
+  });
+
+  it("reports cancelled when the job is cancelled mid-up: the signal reaches the CLI, which unlocks the stack", async () => {
+    const f = setup(undefined, { FAKE_PULUMI_UP_DELAY_MS: "30000" });
+    const running = stacks(["up", "--branch", "feat/a", "--json"]);
+    while (!f.calls().some((c) => c.startsWith("up "))) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the stand-in's handler is set once it saved
+    process.emit("SIGINT", "SIGINT");
+    const run = await running;
+    assert.notEqual(run.code, 0);
+    const doc = report(run);
+    assert.equal(doc.status, "cancelled");
+    assert.equal(doc.error?.step, "pulumi up");
+    assert.ok(doc.error?.lines.includes("error: update canceled"), run.stdout);
+    assert.equal(process.listenerCount("SIGINT"), 0, "no signal handler left behind");
+  });
+
+  it("waits for an update in progress, then refuses in one line unless told the lock is stale", async () => {
+    const f = setup({ dev: { config: { ...ENV_CONFIG } }, "dev.feat-a": { ...deployed("2026-11-24T11:00:00.000Z", "feat-a"), updateInProgress: true } });
+    const sleeps: number[] = [];
+    const run = await stacks(["up", "--branch", "feat/a", "--wait", "1m"], { onSleep: (ms) => sleeps.push(ms) });
+    assert.equal(run.code, 1);
+    assert.deepEqual(sleeps, [10_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
+    assert.match(run.stderr, /^dev\.feat-a: waiting for the update in progress to end\nstack: dev\.feat-a\nfailed: wait for the update in progress\nerror: dev\.feat-a has an update in progress \(since 2026-11-24T11:00:00\.000Z\); wait for it, or pass --take-over-lock if the run that started it is gone\n$/);
+    assert.ok(!f.calls().some((c) => c.startsWith("up ")));
+    const taken = await stacks(["up", "--branch", "feat/a", "--take-over-lock", "--json"]);
+    assert.equal(taken.code, 0, taken.stderr);
+    const calls = f.calls();
+    assert.deepEqual(
+      calls.filter((c) => /^(cancel|refresh|up) /.test(c)),
+      ["cancel --yes --stack dev.feat-a", "up --yes --skip-preview --stack dev.feat-a"],
+    );
+  });
+
+  it("on a terminal shows the preview and deploys only after a yes; --yes and CI do not ask", async () => {
+    const f = setup();
+    const no = await stacks(["up", "--branch", "feat/a"], { terminal: true, answer: false });
+    assert.equal(no.code, 1);
+    assert.match(no.stderr, /dev\.feat-a would change: 5 created\n/);
+    assert.deepEqual(no.asked, ["Deploy dev.feat-a?"]);
+    assert.ok(!f.calls().some((c) => c.startsWith("up ")));
+    const yes = await stacks(["up", "--branch", "feat/a"], { terminal: true, answer: true });
+    assert.equal(yes.code, 0, yes.stderr);
+    assert.ok(f.calls().some((c) => c.startsWith("up ")));
+    for (const options of [{ terminal: true, args: ["--yes"] }, { terminal: false, args: [] }]) {
+      const run = await stacks(["up", "--branch", "feat/a", ...options.args], { terminal: options.terminal });
+      assert.deepEqual(run.asked, []);
+      assert.equal(run.code, 0);
+    }
+  });
+
+  it("names a release the preview would replace before asking", async () => {
+    setup(undefined, { FAKE_PULUMI_PREVIEW_REPLACE: "kubernetes:helm.sh/v3:Release" });
+    const run = await stacks(["up", "--branch", "feat/a"], { terminal: true, answer: false });
+    assert.match(run.stderr, /would change: 4 created, 1 replaced\n  replace urn:pulumi:dev\.feat-a::dagster-code-locations::kubernetes:helm\.sh\/v3:Release::r3\n  \(a replaced release reinstalls the live code location\)\n/);
+  });
+});
+
+describe("destroy that never races a deploy, prune that clears stale locks", () => {
+  it("destroy --wait waits for the running deploy to end, then destroys; --json reports it", async () => {
+    const f = setup({ dev: { config: { ...ENV_CONFIG } }, "dev.feat-a": { ...deployed("2026-11-24T11:59:00.000Z", "feat-a"), updateInProgress: true } });
+    let polls = 0;
+    const finishDeploy = () => {
+      // The deploy run ends on the second look.
+      if (++polls < 2) return;
+      const state = f.state();
+      const stack = state.stacks["dev.feat-a"];
+      if (stack) stack.updateInProgress = false;
+      writeFileSync(f.env.FAKE_PULUMI_STATE as string, JSON.stringify(state));
+    };
+    const run = await stacks(["destroy", "--branch", "feat/a", "--yes", "--wait", "45m", "--json"], { onSleep: finishDeploy });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(polls, 2);
+    const doc = JSON.parse(run.stdout);
+    assert.equal(doc.command, "destroy");
+    assert.equal(doc.status, "succeeded");
+    assert.deepEqual(doc.changes, { delete: 5 });
+    assert.ok(!f.calls().some((c) => c.startsWith("cancel")), "a running deploy is waited for, never cancelled");
+    assert.equal(f.state().stacks["dev.feat-a"], undefined);
+  });
+
+  it("prune --stale-locks: a gone branch's locked stack is cancelled and destroyed, a live one only unlocked, a fresh lock left alone", async () => {
+    const locked = (at: string, branch: string): FakeStack => ({ ...deployed(at, branch), updateInProgress: true });
+    const f = setup({
+      dev: deployed("2026-01-01T00:00:00.000Z", "dev"),
+      "dev.gone": locked("2026-11-24T06:00:00.000Z", "gone"),
+      "dev.live": locked("2026-11-24T06:00:00.000Z", "live"),
+      "dev.running": locked("2026-11-24T11:30:00.000Z", "running"),
+    });
+    const dry = await stacks(["prune", "--gone-branches", "--stale-locks", "3h", "--dry-run"], { remote: ["main", "live", "running"] });
+    assert.equal(dry.stdout, [
+      "would destroy dev.gone (branch gone from the remote, update in progress since 2026-11-24T06:00:00.000Z, with no run behind it)",
+      "would unlock dev.live (update in progress since 2026-11-24T06:00:00.000Z, with no run behind it)",
+      "",
+    ].join("\n"));
+    const run = await stacks(["prune", "--gone-branches", "--stale-locks", "3h"], { remote: ["main", "live", "running"] });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^destroyed dev\.gone \(.*\)\nunlocked dev\.live \(.*\)\n$/);
+    assert.deepEqual(Object.keys(f.state().stacks).sort(), ["dev", "dev.live", "dev.running"]);
+    assert.equal(f.state().stacks["dev.live"]?.updateInProgress, false);
+    assert.equal(f.state().stacks["dev.running"]?.updateInProgress, true);
+    assert.ok(!f.calls().includes("cancel --yes --stack dev.running"));
+  });
+
+  it("without --stale-locks, prune still leaves every stack with an update in progress alone", async () => {
+    const f = setup({ dev: { config: {} }, "dev.gone": { ...deployed("2026-11-24T06:00:00.000Z", "gone"), updateInProgress: true } });
+    const run = await stacks(["prune", "--gone-branches"], { remote: ["main"] });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.ok(f.state().stacks["dev.gone"]);
   });
 });

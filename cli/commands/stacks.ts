@@ -273,7 +273,7 @@ function summaryLines(report: Finished): string {
 function failureLines(report: Finished): string {
   const head = `stack: ${report.stack}\n${report.status}: ${report.error?.step ?? report.command}\n`;
   const streamed = report.error?.step === "pulumi up" || report.error?.step === "pulumi destroy" || report.error?.step === "pulumi refresh";
-  return streamed || report.error === undefined ? head : `${head}${report.error.lines.map((l) => `${l}\n`).join("")}`;
+  return streamed || report.error === undefined ? head : `${head}${report.error.lines.map((l) => `error: ${l}\n`).join("")}`;
 }
 
 function previewLines(stack: string, preview: ReturnType<typeof parsePreview>): string {

@@ -93,12 +93,13 @@ async function clearTheWay(pulumi: PulumiStacks, options: RunOptions, at: (step:
       break;
     }
     if (options.now().getTime() >= deadline) {
+      at("wait for the update in progress");
       throw new UserError(
         `${options.stack} has an update in progress${listed.lastUpdate === undefined ? "" : ` (since ${listed.lastUpdate})`}; ` +
           "wait for it, or pass --take-over-lock if the run that started it is gone",
       );
     }
-    options.log(`${options.stack}: waiting for the update in progress to end\n`);
+    if (first) options.log(`${options.stack}: waiting for the update in progress to end\n`);
     await options.sleep(LOCK_POLL_MS);
   }
   const latest: unknown = await pulumi.latestUpdate(options.stack).catch(ignoreCli);
