@@ -87,12 +87,14 @@ export const stacksUp = {
   options: {
     env: STACK_ENV,
     branch: BRANCH,
+    stack: { type: "string", value: "ENV", description: "update this environment stack instead (the main line's deploy), previewed first" },
+    "allow-replace": { type: "boolean", description: "with --stack: go on when the preview replaces the environment's Helm release" },
     yes: { type: "boolean", description: "on a terminal, deploy without showing the preview and asking" },
     json: JSON_REPORT,
     "take-over-lock": TAKE_OVER_LOCK,
     wait: WAIT,
   },
-  examples: ["stacks up --env dev", "stacks up --env dev --branch \"$BRANCH\" --json --take-over-lock"],
+  examples: ["stacks up --env dev", "stacks up --env dev --branch \"$BRANCH\" --json --take-over-lock", "stacks up --stack dev --json --wait 30m"],
 } as const satisfies CommandSpec;
 
 export const stacksList = {
@@ -129,19 +131,46 @@ export const stacksPrune = {
     "stale-locks": { type: "string", value: "DURATION", description: "also stacks whose update has been in progress this long (a killed CI job): cancelled, then destroyed" },
     "dry-run": { type: "boolean", description: "say what would go, destroy nothing" },
   },
-  examples: ["stacks prune --gone-branches --older-than 14d --dry-run", "stacks prune --gone-branches --stale-locks 3h --yes"],
+  examples: ["stacks prune --gone-branches --older-than 14d --dry-run", "stacks prune --gone-branches --stale-locks 3h"],
+} as const satisfies CommandSpec;
+
+export const stacksPreview = {
+  name: "stacks preview",
+  summary: "pulumi preview of environment stacks: one, or those a change since REF affects (Pulumi.yaml, Pulumi.<env>.yaml, the program)",
+  options: {
+    env: STACK_ENV,
+    "changed-since": { type: "string", value: "REF", description: "preview the environment stacks that the files changed since REF (git diff REF...HEAD) affect" },
+    json: { type: "boolean", description: "print one JSON array of previews (changes, replaced resources, error) on stdout" },
+  },
+  examples: ["stacks preview --env acc", "stacks preview --changed-since origin/main --json"],
+} as const satisfies CommandSpec;
+
+export const stacksComment = {
+  name: "stacks comment",
+  summary: "print the pull-request comment (Markdown) for a run: deploying, or its report when it ended",
+  options: {
+    phase: { type: "string", value: "deploying|finished", description: "deploying: the run started; finished: it ended (with or without a report)", required: true },
+    branch: { type: "string", value: "B", description: "the branch deployed" },
+    commit: { type: "string", value: "SHA", description: "the commit deployed" },
+    report: { type: "string", value: "FILE", description: "finished: the stacks up/destroy --json report; missing or empty means the run was stopped" },
+    outcome: { type: "string", value: "cancelled|failed", description: "finished without a report: what the CI job ended as (default failed)" },
+    previews: { type: "string", value: "FILE", description: "the stacks preview --json output to include" },
+    "run-url": { type: "string", value: "URL", description: "the CI run's page" },
+    "run-id": { type: "string", value: "N", description: "the CI run's number: a run never overwrites a newer run's comment" },
+  },
+  examples: ["stacks comment --phase finished --report report.json --outcome \"$JOB_STATUS\" --run-url \"$RUN_URL\""],
 } as const satisfies CommandSpec;
 
 export const stacks = {
   name: "stacks",
-  summary: "branch stacks <env>.<branch>: create, up, list, destroy, prune (drives the Pulumi CLI)",
+  summary: "branch stacks <env>.<branch>: create, up, list, destroy, prune, preview, comment (drives the Pulumi CLI)",
   options: {},
   examples: ["stacks up --env dev"],
 } as const satisfies CommandSpec;
 
 /** The commands, in the order help lists them; stacks' subcommands by their own word. */
 export const COMMANDS: readonly CommandSpec[] = [render, names, importConfig, nextTag, stacks];
-export const STACKS_SUBCOMMANDS: readonly CommandSpec[] = [stacksCreate, stacksUp, stacksList, stacksDestroy, stacksPrune];
+export const STACKS_SUBCOMMANDS: readonly CommandSpec[] = [stacksCreate, stacksUp, stacksList, stacksDestroy, stacksPrune, stacksPreview, stacksComment];
 
 /** `dagster-code-locations render --stack STACK [--dir DIR] ...` */
 export function usageLine(spec: CommandSpec): string {

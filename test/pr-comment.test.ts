@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { changeSummary, COMMENT_MARKER, prComment } from "../lib/stacks/prComment";
+import { changeSummary, COMMENT_MARKER, commentRunId, prComment } from "../lib/stacks/prComment";
 import { changesOfLatestUpdate, errorLines, ERROR_LINES, locationOf, type RunReport } from "../lib/stacks/runReport";
 
 const RUNS = path.join(__dirname, "fixtures", "runs");
@@ -114,5 +114,13 @@ describe("the pull-request comment", () => {
     assert.equal(changeSummary({ same: 12 }), "no changes (12 unchanged)");
     assert.equal(changeSummary({}), "no changes");
     assert.equal(changeSummary({ delete: 1, create: 2 }), "2 created, 1 deleted");
+  });
+});
+
+describe("which run wrote the comment", () => {
+  it("reads back the run number, and nothing from a comment without one", () => {
+    assert.equal(commentRunId(prComment({ phase: "deploying", branch: "x", runId: 4021 })), 4021);
+    assert.equal(commentRunId(prComment({ phase: "deploying", branch: "x" })), undefined);
+    assert.equal(commentRunId("<!-- run 12 --> trailing"), undefined);
   });
 });

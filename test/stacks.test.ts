@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { makeStacksCommand, type StacksDeps } from "../cli/commands/stacks";
 import { runCommand } from "../cli/io";
@@ -312,12 +314,13 @@ describe("stacks usage", () => {
     setup();
     const run = await stacks(["nope"]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /^error: stacks: unknown command "nope"\nusage: dagster-code-locations stacks <create\|up\|list\|destroy\|prune> \[options\]\n/);
+    assert.match(run.stderr, /^error: stacks: unknown command "nope"\nusage: dagster-code-locations stacks <create\|up\|list\|destroy\|prune\|preview\|comment> \[options\]\n/);
   });
 });
 
+const report = (run: Run) => JSON.parse(run.stdout) as Record<string, unknown> & { error?: { step: string; lines: string[] } };
+
 describe("stacks up --json and the run's report", () => {
-  const report = (run: Run) => JSON.parse(run.stdout) as Record<string, unknown> & { error?: { step: string; lines: string[] } };
 
   it("reports success with the location, the update link and Pulumi's change counts, first and second run", async () => {
     setup();
@@ -473,5 +476,151 @@ describe("destroy that never races a deploy, prune that clears stale locks", () 
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, "");
     assert.ok(f.state().stacks["dev.gone"]);
+  });
+});
+
+describe("environment stacks: previewed on a pull request, updated only after a preview", () => {
+  const git = (dir: string, ...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+  /** A project repository on main with two environment stacks, then a branch changing `files`. */
+  function branchChanging(dir: string, files: string[]): void {
+    git(dir, "init", "-q", "-b", "main");
+    for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.acc.yaml", "README.md", "lib/plan/names.ts"]) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), "a: 1\n");
+    }
+    git(dir, "add", "-A");
+    git(dir, "commit", "-qm", "main");
+    git(dir, "checkout", "-qb", "feature");
+    for (const file of files) writeFileSync(path.join(dir, file), "a: 2\n");
+    git(dir, "commit", "-qam", "change");
+  }
+  const both = () => ({ dev: { config: { ...ENV_CONFIG }, resourceCount: 5 }, acc: { config: { ...ENV_CONFIG }, resourceCount: 5 } });
+  const previews = (run: Run) => JSON.parse(run.stdout) as { stack: string; status: string; changes?: object; replacedReleases?: string[]; error?: { lines: string[] } }[];
+
+  it("preview --changed-since: an environment's stack file previews that environment, the program every one, docs none", async () => {
+    for (const [files, expected] of [
+      [["Pulumi.acc.yaml"], ["acc"]],
+      [["lib/plan/names.ts"], ["acc", "dev"]],
+      [["Pulumi.yaml"], ["acc", "dev"]],
+      [["README.md"], []],
+    ] as const) {
+      const f = setup(both());
+      branchChanging(f.dir, [...files]);
+      const run = await stacks(["preview", "--changed-since", "main", "--json"]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(previews(run).map((p) => p.stack), expected, files.join());
+      for (const p of previews(run)) assert.deepEqual(p.changes, { same: 5 });
+      // The program is told it runs for a merge preview (it refuses other branches' checkouts otherwise).
+      assert.deepEqual((f.state().programEnv ?? []).map((e) => e.mergePreview), expected.map(() => "1"));
+      fake?.cleanup();
+      fake = undefined;
+    }
+  });
+
+  it("preview: names a replaced release, reports a failing program's diagnostics with exit 1, refuses a bad ref", async () => {
+    setup(both(), { FAKE_PULUMI_PREVIEW_REPLACE: "kubernetes:helm.sh/v3:Release" });
+    const replaced = previews(await stacks(["preview", "--env", "acc", "--json"]));
+    assert.deepEqual(replaced[0]?.replacedReleases, ["urn:pulumi:acc::dagster-code-locations::kubernetes:helm.sh/v3:Release::r3"]);
+    fake?.cleanup();
+    setup(both(), { FAKE_PULUMI_PREVIEW_ERROR: "dagster-code-locations:index:CodeLocation (example):\n  error: Pulumi.acc.yaml: kubernetes.namespace: required" });
+    const failed = await stacks(["preview", "--env", "acc", "--json"]);
+    assert.equal(failed.code, 1);
+    assert.deepEqual(previews(failed)[0]?.error?.lines, ["dagster-code-locations:index:CodeLocation (example):", "  error: Pulumi.acc.yaml: kubernetes.namespace: required"]);
+    const text = await stacks(["preview", "--env", "acc"]);
+    assert.match(text.stdout, /^acc: preview failed\nerror: dagster-code-locations:index:CodeLocation \(example\):\n/);
+    branchChanging(fake!.dir, ["README.md"]);
+    const badRef = await stacks(["preview", "--changed-since=--output=x"]);
+    assert.equal(badRef.code, 1);
+    assert.match(badRef.stderr, /--changed-since: "--output=x" is not a git ref/);
+  });
+
+  it("up --stack: previews, then updates the environment stack; the report names the branch it deployed", async () => {
+    const f = setup({ dev: { config: { ...ENV_CONFIG, "dagster-code-locations:branch": "main" } } });
+    const run = await stacks(["up", "--stack", "dev", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = report(run);
+    assert.equal(doc.status, "succeeded");
+    assert.equal(doc.stack, "dev");
+    assert.equal(doc.branch, "main");
+    assert.deepEqual(f.calls().filter((c) => /^(preview|up) /.test(c)), ["preview --json --stack dev", "up --yes --skip-preview --stack dev"]);
+    assert.equal(f.state().programEnv?.[0]?.mergePreview, null, "an update is never a merge preview");
+  });
+
+  it("up --stack: a replace of the environment's release stops before any change, unless --allow-replace", async () => {
+    const f = setup({ dev: { config: { ...ENV_CONFIG }, resourceCount: 5 } }, { FAKE_PULUMI_PREVIEW_REPLACE: "kubernetes:helm.sh/v3:Release" });
+    const refused = await stacks(["up", "--stack", "dev", "--json"]);
+    assert.equal(refused.code, 1);
+    const doc = report(refused);
+    assert.equal(doc.status, "failed");
+    assert.equal(doc.error?.step, "pulumi preview");
+    assert.match(doc.error?.lines[0] ?? "", /would replace urn:pulumi:dev::dagster-code-locations::kubernetes:helm\.sh\/v3:Release::r3, reinstalling the live code location; pass --allow-replace/);
+    assert.ok(!f.calls().some((c) => c.startsWith("up ")));
+    const allowed = await stacks(["up", "--stack", "dev", "--allow-replace", "--json"]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.ok(f.calls().some((c) => c.startsWith("up ")));
+  });
+
+  it("up --stack refuses a branch stack, a missing stack, and mixing with --branch; --allow-replace alone is refused", async () => {
+    setup();
+    for (const [args, message] of [
+      [["--stack", "dev.feat-a"], /"dev\.feat-a" is not an environment stack; deploy a branch with --env ENV --branch B/],
+      [["--stack", "acc"], /stack acc does not exist; create it first: pulumi stack init acc/],
+      [["--stack", "dev", "--branch", "x"], /pass --stack ENV, or --env ENV and --branch B, not both/],
+      [["--branch", "x", "--allow-replace"], /--allow-replace goes with --stack ENV/],
+    ] as const) {
+      const run = await stacks(["up", ...args]);
+      assert.equal(run.code, 1, args.join(" "));
+      assert.match(run.stderr, message);
+    }
+  });
+});
+
+describe("stacks comment", () => {
+  function files(entries: Record<string, string>): string {
+    for (const [name, text] of Object.entries(entries)) writeFileSync(path.join(fake!.dir, name), text);
+    return fake!.dir;
+  }
+  const succeeded = { command: "up", stack: "dev.feat-a", branch: "feat/a", status: "succeeded", startedAt: NOW.toISOString(), durationSeconds: 42, location: { name: "example:feat-a" }, changes: { update: 1, same: 4 } };
+
+  it("prints the deploying comment, and the finished one from the run's report, with the run number", async () => {
+    setup();
+    const deploying = await stacks(["comment", "--phase", "deploying", "--branch", "feat/a", "--commit", "0123456789abcdef", "--run-id", "77", "--run-url", "https://ci/run/77"]);
+    assert.equal(deploying.code, 0, deploying.stderr);
+    assert.match(deploying.stdout, /^<!-- dagster-code-locations:branch-deployment -->\n<!-- run 77 -->\n⏳ \*\*Deploying\*\* `feat\/a` at `0123456789ab`/);
+    files({ "report.json": JSON.stringify(succeeded) });
+    const finished = await stacks(["comment", "--phase", "finished", "--report", "report.json", "--outcome", "success"]);
+    assert.match(finished.stdout, /✅ \*\*Dagster code location\*\* `example:feat-a` is live \(stack `dev.feat-a`, 42 s\)/);
+    assert.match(finished.stdout, /- Changes: 1 updated, 4 unchanged/);
+  });
+
+  it("a report that is missing, empty or cut short means the run was stopped: cancelled or failed as the job ended", async () => {
+    setup();
+    files({ "empty.json": "", "cut.json": '{"command": "up", "sta' });
+    for (const [file, outcome, expected] of [
+      ["missing.json", "cancelled", /cancelled\*\* before it finished/],
+      ["empty.json", "Canceled", /cancelled\*\* before it finished/],
+      ["cut.json", "failure", /failed\*\* before it could report why/],
+    ] as const) {
+      const run = await stacks(["comment", "--phase", "finished", "--report", file, "--outcome", outcome, "--branch", "feat/a"]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, expected);
+    }
+    const noBranch = await stacks(["comment", "--phase", "finished", "--report", "missing.json"]);
+    assert.match(noBranch.stderr, /--branch B is required without a report/);
+  });
+
+  it("includes the environment previews, and refuses a file that is not a report", async () => {
+    setup();
+    const previewsJson = JSON.stringify([
+      { stack: "dev", status: "previewed", changes: { update: 2, same: 3 }, replaced: [], replacedReleases: [] },
+      { stack: "acc", status: "previewed", changes: { replace: 1, same: 4 }, replaced: ["urn:pulumi:acc::p::kubernetes:helm.sh/v3:Release::r"], replacedReleases: ["urn:pulumi:acc::p::kubernetes:helm.sh/v3:Release::r"] },
+    ]);
+    files({ "report.json": JSON.stringify(succeeded), "previews.json": previewsJson, "other.json": '{"locationName": "x"}' });
+    const run = await stacks(["comment", "--phase", "finished", "--report", "report.json", "--previews", "previews.json"]);
+    assert.match(run.stdout, /\*\*Environment stacks this pull request changes\*\*.*\n- `dev`: 2 updated, 3 unchanged\n- `acc`: 1 replaced, 4 unchanged\n  - ⚠️ replaces `urn:pulumi:acc::p::kubernetes:helm.sh\/v3:Release::r`/);
+    const bad = await stacks(["comment", "--phase", "finished", "--report", "other.json"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--report other\.json: not the JSON report of stacks up or stacks destroy/);
+    assert.match((await stacks(["comment", "--phase", "done", "--branch", "x"])).stderr, /--phase: "done" is not deploying or finished/);
   });
 });

@@ -2,12 +2,11 @@ import { execFile } from "node:child_process";
 import * as readline from "node:readline/promises";
 import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
 import { UserError } from "../../lib/shared/errors";
-import { runStack, unlockStack, type RunOptions } from "../../lib/stacks/deploy";
+import { runStack, unlockStack } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
-import { parsePreview, replacedReleases } from "../../lib/stacks/preview";
-import { changeSummary } from "../../lib/stacks/prComment";
+import { parsePreview } from "../../lib/stacks/preview";
 import type { RunReport } from "../../lib/stacks/runReport";
-import { openPulumi, PulumiFailed, type PulumiContext, type PulumiStacks } from "../../lib/stacks/pulumi";
+import { openPulumi, PulumiFailed, type PulumiStacks } from "../../lib/stacks/pulumi";
 import {
   branchStacks,
   destroyTargets,
@@ -21,22 +20,12 @@ import { branchOfStack, branchStackName, shortStackName } from "../../lib/stacks
 import { HelpRequested, parseCommandArgs, UsageError } from "../args";
 import * as usage from "../usage";
 import type { Command, CommandIo } from "../io";
+import { previewEnvironments, upEnvironmentStack } from "./environmentStacks";
+import { printComment } from "./stacksComment";
+import { environmentOf, runOptions, type StacksDeps } from "./stacksDeps";
+import { failureLines, jsonReport, previewLines, summaryLines, withoutExitCode } from "./stacksOutput";
 
-/** What the stack helpers reach outside themselves for; tests replace the parts without a stand-in. */
-export interface StacksDeps {
-  readonly openPulumi: (context: PulumiContext) => Promise<PulumiStacks>;
-  /** Branch names on `origin` (`git ls-remote --heads origin`). */
-  readonly remoteBranches: (cwd: string) => Promise<string[]>;
-  readonly gitBranch: (cwd: string) => string | undefined;
-  /** Asks a yes/no question; false unless the user says yes. */
-  readonly confirm: (question: string, io: CommandIo) => Promise<boolean>;
-  /** Someone at a terminal who can answer (not CI). */
-  readonly interactive: (io: CommandIo) => boolean;
-  readonly now: () => Date;
-  readonly sleep: (ms: number) => Promise<void>;
-}
-
-const DEFAULT_ENV = "dev";
+export type { StacksDeps } from "./stacksDeps";
 
 export function makeStacksCommand(deps: StacksDeps): Command {
   const subcommands: Record<string, (args: readonly string[], io: CommandIo) => Promise<number>> = {
@@ -50,6 +39,11 @@ export function makeStacksCommand(deps: StacksDeps): Command {
 
     up: async (args, io) => {
       const { values } = parseCommandArgs(usage.stacksUp, args, io.env);
+      if (values.stack !== undefined) {
+        if (values.env !== undefined || values.branch !== undefined) throw new UserError("stacks up: pass --stack ENV, or --env ENV and --branch B, not both");
+        return upEnvironmentStack({ ...values, stack: values.stack }, io, deps);
+      }
+      if (values["allow-replace"]) throw new UserError("stacks up: --allow-replace goes with --stack ENV (branch stacks may always be replaced)");
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
       const env = environmentOf(values.env);
       const branch = branchOf(values.branch, io, deps);
@@ -140,6 +134,10 @@ export function makeStacksCommand(deps: StacksDeps): Command {
       return exitCode;
     },
 
+    preview: (args, io) => previewEnvironments(args, io, deps),
+
+    comment: (args, io) => printComment(args, io),
+
     prune: async (args, io) => {
       const { values } = parseCommandArgs(usage.stacksPrune, args, io.env);
       if (!values["gone-branches"] && values["older-than"] === undefined) {
@@ -221,10 +219,6 @@ async function ensureBranchStack(pulumi: PulumiStacks, env: string, branch: stri
   return stack;
 }
 
-function environmentOf(env: string | undefined): string {
-  return checkEnvironment(env ?? DEFAULT_ENV);
-}
-
 function environmentOfStack(stack: string): string {
   const short = shortStackName(stack);
   const dot = short.indexOf(".");
@@ -236,51 +230,6 @@ function branchOf(flag: string | undefined, io: CommandIo, deps: StacksDeps): st
   const resolved = resolveBranch({ configured: flag, env: io.env, gitBranch: () => deps.gitBranch(io.cwd), stack: "", environment: "" });
   if (resolved.branch === "") throw new UserError("no branch: not on a git branch and no CI branch variable set; pass --branch B");
   return resolved.branch;
-}
-
-function runOptions(stack: string, branch: string, values: { "take-over-lock"?: boolean; wait?: string }, io: CommandIo, deps: StacksDeps): RunOptions {
-  return {
-    stack,
-    branch,
-    log: io.stderr,
-    now: deps.now,
-    sleep: deps.sleep,
-    takeOverLock: values["take-over-lock"] === true,
-    waitMs: values.wait === undefined ? 0 : parseDuration(values.wait, "--wait"),
-  };
-}
-
-type Finished = RunReport & { readonly exitCode: number };
-
-function withoutExitCode({ exitCode: _exitCode, ...report }: Finished): RunReport {
-  return report;
-}
-
-function jsonReport(report: Finished): string {
-  return `${JSON.stringify(withoutExitCode(report), null, 2)}\n`;
-}
-
-function summaryLines(report: Finished): string {
-  const lines = [`stack: ${report.stack}`];
-  if (report.location !== undefined) lines.push(`location: ${report.location.name}`);
-  if (report.location?.dagsterUrl !== undefined) lines.push(`dagster: ${report.location.dagsterUrl}`);
-  if (report.pulumiUrl !== undefined) lines.push(`pulumi: ${report.pulumiUrl}`);
-  if (report.changes !== undefined) lines.push(`changes: ${changeSummary(report.changes)}`);
-  return `${lines.join("\n")}\n`;
-}
-
-/** The streamed steps showed the CLI's words already; the others are said here. */
-function failureLines(report: Finished): string {
-  const head = `stack: ${report.stack}\n${report.status}: ${report.error?.step ?? report.command}\n`;
-  const streamed = report.error?.step === "pulumi up" || report.error?.step === "pulumi destroy" || report.error?.step === "pulumi refresh";
-  return streamed || report.error === undefined ? head : `${head}${report.error.lines.map((l) => `error: ${l}\n`).join("")}`;
-}
-
-function previewLines(stack: string, preview: ReturnType<typeof parsePreview>): string {
-  const lines = [`${stack} would change: ${changeSummary(preview.changes)}`];
-  for (const urn of preview.replaced) lines.push(`  replace ${urn}`);
-  if (replacedReleases(preview).length > 0) lines.push("  (a replaced release reinstalls the live code location)");
-  return `${lines.join("\n")}\n`;
 }
 
 function stringOr(value: unknown, fallback: string): string {

@@ -10,6 +10,12 @@ export const CI_BRANCH_VARIABLES = [
   "BITBUCKET_BRANCH",
 ] as const;
 
+/**
+ * Set by `stacks preview` for a pull request's preview of an environment stack: what merging it
+ * would do. The program lets that preview (never an update) run from the pull request's checkout.
+ */
+export const MERGE_PREVIEW_ENV = "DAGSTER_CODE_LOCATIONS_MERGE_PREVIEW";
+
 export interface BranchSources {
   /** The stack's `branch` config key. */
   readonly configured: string | undefined;

@@ -4,11 +4,13 @@
  */
 import { isUserError, UserError } from "../shared/errors";
 import { PulumiFailed, type PulumiStacks } from "./pulumi";
-import { changesOfLatestUpdate, errorLines, locationOf, type RunCommand, type RunReport } from "./runReport";
+import { parsePreview, previewErrors, previewReport, type PreviewReport } from "./preview";
+import { changesOfLatestUpdate, ERROR_LINES, errorLines, locationOf, type RunCommand, type RunReport } from "./runReport";
 import { findStack, type StackSummary } from "./select";
 
 export interface RunOptions {
   readonly stack: string;
+  /** The branch deployed; "" for an environment stack, whose outputs then say. */
   readonly branch: string;
   /** Progress and the CLI's own output. */
   readonly log: (text: string) => void;
@@ -51,10 +53,14 @@ export async function runStack(pulumi: PulumiStacks, command: RunCommand, option
     return { ...base, status, durationSeconds: seconds(), error: { step, lines: errorLines(err.stderr) }, exitCode: err.exitCode };
   }
   const changes = changesOfLatestUpdate([await pulumi.latestUpdate(options.stack).catch(ignoreCli)]);
-  const location = command === "up" ? locationOf(await pulumi.outputs(options.stack)) : undefined;
+  const outputs = command === "up" ? await pulumi.outputs(options.stack) : {};
+  const location = command === "up" ? locationOf(outputs) : undefined;
   const pulumiUrl = permalink ?? findStack(await pulumi.listStacks(), options.stack)?.url;
+  // An environment stack deploys the branch its config names: the stack's output says which.
+  const branch = options.branch === "" && typeof outputs.branch === "string" ? outputs.branch : options.branch;
   return {
     ...base,
+    branch,
     status: "succeeded",
     durationSeconds: seconds(),
     ...(pulumiUrl === undefined ? {} : { pulumiUrl }),
@@ -62,6 +68,18 @@ export async function runStack(pulumi: PulumiStacks, command: RunCommand, option
     ...(changes === undefined ? {} : { changes }),
     exitCode: 0,
   };
+}
+
+/** `pulumi preview --json` of one stack as a report; a failing preview is a failed report, never a throw. */
+export async function previewStack(pulumi: PulumiStacks, stack: string): Promise<PreviewReport> {
+  try {
+    return previewReport(stack, parsePreview(await pulumi.preview(stack)));
+  } catch (err) {
+    if (!(err instanceof PulumiFailed)) throw err;
+    const fromJson = previewErrors(err.stdout);
+    const lines = fromJson.length > 0 ? fromJson.slice(0, ERROR_LINES) : errorLines(err.stderr);
+    return { stack, status: "failed", error: { step: "pulumi preview", lines } };
+  }
 }
 
 /** Only the clearing part of a run (cancel, refresh): a stale lock on a live branch's stack. Undefined, or what failed. */

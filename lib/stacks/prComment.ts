@@ -2,21 +2,62 @@
  * The one pull-request comment a branch deployment keeps up to date: written when a run starts
  * and rewritten when it ends, whatever the outcome, so it never shows an old "is live".
  */
+import type { PreviewReport } from "./preview";
 import type { ResourceChanges, RunReport } from "./runReport";
 
 /** The comment's first line: how a workflow finds its own comment among the others. */
 export const COMMENT_MARKER = "<!-- dagster-code-locations:branch-deployment -->";
 
-export type CommentState =
-  | { readonly phase: "deploying"; readonly branch: string; readonly commit?: string; readonly runUrl?: string }
-  | { readonly phase: "finished"; readonly report: RunReport; readonly runUrl?: string }
-  /** The run ended without a report: killed before it could write one (cancelled, timed out). */
-  | { readonly phase: "ended"; readonly branch: string; readonly outcome: "cancelled" | "failed"; readonly runUrl?: string };
+/** What every phase may carry: the run, and the previews of environment stacks the PR changes. */
+interface CommentContext {
+  readonly runUrl?: string;
+  /** The CI run's number: a run never overwrites the comment of a newer one. */
+  readonly runId?: number;
+  readonly previews?: readonly PreviewReport[];
+}
+
+export type CommentState = CommentContext &
+  (
+    | { readonly phase: "deploying"; readonly branch: string; readonly commit?: string }
+    | { readonly phase: "finished"; readonly report: RunReport }
+    /** The run ended without a report: killed before it could write one (cancelled, timed out). */
+    | { readonly phase: "ended"; readonly branch: string; readonly outcome: "cancelled" | "failed" }
+  );
 
 export function prComment(state: CommentState): string {
-  const lines = [COMMENT_MARKER, ...body(state)];
+  const lines = [COMMENT_MARKER];
+  if (state.runId !== undefined) lines.push(`<!-- run ${state.runId} -->`);
+  lines.push(...body(state));
+  if (state.previews !== undefined && state.previews.length > 0) lines.push("", ...previewSection(state.previews));
   if (state.runUrl !== undefined) lines.push("", `[Workflow run](${state.runUrl})`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The run number a comment was written by (see CommentContext.runId), if it says. */
+export function commentRunId(comment: string): number | undefined {
+  const match = /^<!-- run (\d+) -->$/m.exec(comment);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/** Merging this PR changes these environment stacks: what their next `up` would do. */
+function previewSection(previews: readonly PreviewReport[]): string[] {
+  const out = ["**Environment stacks this pull request changes** (`pulumi preview`, applied when it is merged):"];
+  for (const p of previews) {
+    if (p.status === "failed") {
+      out.push(`- ${code(p.stack)}: ❌ preview failed at ${p.error?.step ?? "pulumi preview"}`);
+      if (p.error !== undefined && p.error.lines.length > 0) out.push(indent(fence(p.error.lines.join("\n"))));
+      continue;
+    }
+    out.push(`- ${code(p.stack)}: ${changeSummary(p.changes ?? {})}`);
+    for (const urn of p.replacedReleases ?? []) {
+      out.push(`  - ⚠️ replaces ${code(urn)}: reinstalls the live code location; the main-line deploy refuses it unless allowed`);
+    }
+  }
+  return out;
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((line) => `  ${line}`).join("\n");
 }
 
 function body(state: CommentState): string[] {

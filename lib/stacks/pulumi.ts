@@ -36,6 +36,8 @@ export class PulumiFailed extends Error {
     readonly shown: boolean,
     /** True when it stopped because this process was told to stop (SIGINT, SIGTERM: a cancelled CI job). */
     readonly interrupted = false,
+    /** What it printed on stdout: `--json` commands report their errors there. */
+    readonly stdout = "",
   ) {
     super(stderr);
     this.name = "PulumiFailed";
@@ -180,7 +182,7 @@ function runPulumi(args: string[], context: PulumiContext, onOutput?: (text: str
     child.on("close", (code, signal) => {
       stopForwarding();
       if (code === 0) resolve(stdout);
-      else reject(new PulumiFailed(stderr, code ?? (signal === null ? 1 : 130), onOutput !== undefined, interrupted));
+      else reject(new PulumiFailed(stderr, code ?? (signal === null ? 1 : 130), onOutput !== undefined, interrupted, stdout));
     });
   });
 }

@@ -17,6 +17,8 @@ export interface FakeStack {
 export interface FakeState {
   stacks: Record<string, FakeStack>;
   calls: string[][];
+  /** Per program run: what the program would see of its environment. */
+  programEnv?: { command: string; stack: string; mergePreview: string | null }[];
 }
 
 export interface FakePulumi {
