@@ -154,6 +154,7 @@ export const stacksComment = {
     commit: { type: "string", value: "SHA", description: "the commit deployed" },
     report: { type: "string", value: "FILE", description: "finished: the stacks up/destroy --json report; missing or empty means the run was stopped" },
     outcome: { type: "string", value: "cancelled|failed", description: "finished without a report: what the CI job ended as (default failed)" },
+    command: { type: "string", value: "up|destroy", description: "finished without a report: what the run was doing (default up)" },
     previews: { type: "string", value: "FILE", description: "the stacks preview --json output to include" },
     "run-url": { type: "string", value: "URL", description: "the CI run's page" },
     "run-id": { type: "string", value: "N", description: "the CI run's number: a run never overwrites a newer run's comment" },

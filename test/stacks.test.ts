@@ -605,6 +605,8 @@ describe("stacks comment", () => {
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, expected);
     }
+    const destroy = await stacks(["comment", "--phase", "finished", "--command", "destroy", "--report", "missing.json", "--outcome", "failure", "--branch", "feat/a"]);
+    assert.match(destroy.stdout, /❌ \*\*Removing `feat\/a` failed\*\* before it could report why/);
     const noBranch = await stacks(["comment", "--phase", "finished", "--report", "missing.json"]);
     assert.match(noBranch.stderr, /--branch B is required without a report/);
   });
@@ -622,5 +624,18 @@ describe("stacks comment", () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--report other\.json: not the JSON report of stacks up or stacks destroy/);
     assert.match((await stacks(["comment", "--phase", "done", "--branch", "x"])).stderr, /--phase: "done" is not deploying or finished/);
+  });
+});
+
+describe("stacks up --json before the update", () => {
+  it("a mistake found before any change is a failed report too, so CI's comment says why", async () => {
+    setup({});
+    const run = await stacks(["up", "--branch", "feat/a", "--json"]);
+    assert.equal(run.code, 1);
+    const doc = report(run);
+    assert.equal(doc.status, "failed");
+    assert.equal(doc.branch, "feat/a");
+    assert.deepEqual(doc.error, { step: "stacks up", lines: ["environment stack dev does not exist; create it first: pulumi stack init dev"] });
+    assert.match(run.stderr, /^error: environment stack dev does not exist/);
   });
 });

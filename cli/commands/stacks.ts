@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import * as readline from "node:readline/promises";
 import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
-import { UserError } from "../../lib/shared/errors";
+import { isUserError, UserError } from "../../lib/shared/errors";
 import { runStack, unlockStack } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
 import { parsePreview } from "../../lib/stacks/preview";
-import type { RunReport } from "../../lib/stacks/runReport";
+import { errorLines, type RunReport } from "../../lib/stacks/runReport";
 import { openPulumi, PulumiFailed, type PulumiStacks } from "../../lib/stacks/pulumi";
 import {
   branchStacks,
@@ -44,24 +44,38 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         return upEnvironmentStack({ ...values, stack: values.stack }, io, deps);
       }
       if (values["allow-replace"]) throw new UserError("stacks up: --allow-replace goes with --stack ENV (branch stacks may always be replaced)");
-      const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
-      const env = environmentOf(values.env);
-      const branch = branchOf(values.branch, io, deps);
-      const stack = await ensureBranchStack(pulumi, env, branch, io);
-      if (!values.yes && deps.interactive(io)) {
-        const preview = parsePreview(await pulumi.preview(stack));
-        io.stderr(previewLines(stack, preview));
-        if (!(await deps.confirm(`Deploy ${stack}?`, io))) {
-          io.stderr("nothing deployed\n");
-          return 1;
+      const started = deps.now();
+      let branch = values.branch ?? "";
+      let stack = "";
+      try {
+        const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
+        const env = environmentOf(values.env);
+        branch = branchOf(values.branch, io, deps);
+        stack = await ensureBranchStack(pulumi, env, branch, io);
+        if (!values.yes && deps.interactive(io)) {
+          const preview = parsePreview(await pulumi.preview(stack));
+          io.stderr(previewLines(stack, preview));
+          if (!(await deps.confirm(`Deploy ${stack}?`, io))) {
+            io.stderr("nothing deployed\n");
+            return 1;
+          }
         }
+        // Progress goes to stderr so stdout stays the report scripts read.
+        const report = await runStack(pulumi, "up", runOptions(stack, branch, values, io, deps));
+        if (values.json) io.stdout(jsonReport(report));
+        else if (report.exitCode === 0) io.stdout(summaryLines(report));
+        else io.stderr(failureLines(report));
+        return report.exitCode;
+      } catch (err) {
+        // --json promises a report whatever happens: a mistake found before the update is one too.
+        if (!values.json || !(isUserError(err) || err instanceof PulumiFailed)) throw err;
+        const lines = isUserError(err) ? err.problems : errorLines(err.stderr);
+        const exitCode = isUserError(err) ? 1 : err.exitCode;
+        const seconds = (deps.now().getTime() - started.getTime()) / 1000;
+        io.stdout(jsonReport({ command: "up", stack, branch, status: "failed", startedAt: started.toISOString(), durationSeconds: seconds, error: { step: "stacks up", lines }, exitCode }));
+        for (const line of lines) io.stderr(`error: ${line}\n`);
+        return exitCode;
       }
-      // Progress goes to stderr so stdout stays the report scripts read.
-      const report = await runStack(pulumi, "up", runOptions(stack, branch, values, io, deps));
-      if (values.json) io.stdout(jsonReport(report));
-      else if (report.exitCode === 0) io.stdout(summaryLines(report));
-      else io.stderr(failureLines(report));
-      return report.exitCode;
     },
 
     list: async (args, io) => {

@@ -21,13 +21,18 @@ export async function printComment(args: readonly string[], io: CommandIo): Prom
     if (values.branch === undefined || values.branch === "") throw new UserError(`stacks comment --phase ${values.phase}: --branch B is required without a report`);
     return values.branch;
   };
+  if (values.command !== undefined && values.command !== "up" && values.command !== "destroy") {
+    throw new UserError(`stacks comment --command: "${values.command}" is not up or destroy`);
+  }
   let state: CommentState;
   if (values.phase === "deploying") {
     state = { ...context, phase: "deploying", branch: branch(), ...(values.commit === undefined ? {} : { commit: values.commit }) };
   } else if (values.phase === "finished") {
     const report = values.report === undefined ? undefined : readReport(path.resolve(io.cwd, values.report), values.report);
     // No report: the run was stopped before `stacks up` could print one.
-    state = report !== undefined ? { ...context, phase: "finished", report } : { ...context, phase: "ended", branch: branch(), outcome: /^cancell?ed$/i.test(values.outcome ?? "") ? "cancelled" : "failed" };
+    const outcome = /^cancell?ed$/i.test(values.outcome ?? "") ? "cancelled" : "failed";
+    const command = values.command === "destroy" ? "destroy" : "up";
+    state = report !== undefined ? { ...context, phase: "finished", report } : { ...context, phase: "ended", branch: branch(), outcome, command };
   } else {
     throw new UserError(`stacks comment --phase: "${values.phase}" is not deploying or finished`);
   }

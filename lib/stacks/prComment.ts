@@ -3,7 +3,7 @@
  * and rewritten when it ends, whatever the outcome, so it never shows an old "is live".
  */
 import type { PreviewReport } from "./preview";
-import type { ResourceChanges, RunReport } from "./runReport";
+import type { ResourceChanges, RunCommand, RunReport } from "./runReport";
 
 /** The comment's first line: how a workflow finds its own comment among the others. */
 export const COMMENT_MARKER = "<!-- dagster-code-locations:branch-deployment -->";
@@ -21,7 +21,7 @@ export type CommentState = CommentContext &
     | { readonly phase: "deploying"; readonly branch: string; readonly commit?: string }
     | { readonly phase: "finished"; readonly report: RunReport }
     /** The run ended without a report: killed before it could write one (cancelled, timed out). */
-    | { readonly phase: "ended"; readonly branch: string; readonly outcome: "cancelled" | "failed" }
+    | { readonly phase: "ended"; readonly branch: string; readonly outcome: "cancelled" | "failed"; readonly command?: RunCommand }
   );
 
 export function prComment(state: CommentState): string {
@@ -64,10 +64,12 @@ function body(state: CommentState): string[] {
   switch (state.phase) {
     case "deploying":
       return [`⏳ **Deploying** ${code(state.branch)}${state.commit === undefined ? "" : ` at ${code(state.commit.slice(0, 12))}`} as a Dagster code location…`];
-    case "ended":
+    case "ended": {
+      const what = state.command === "destroy" ? `Removing ${code(state.branch)}` : `Deploy of ${code(state.branch)}`;
       return state.outcome === "cancelled"
-        ? [`⚪ **Deploy of ${code(state.branch)} cancelled** before it finished (a newer push replaced it, or it timed out). The next run refreshes the stack first.`]
-        : [`❌ **Deploy of ${code(state.branch)} failed** before it could report why: see the workflow run.`];
+        ? [`⚪ **${what} cancelled** before it finished (a newer push replaced it, or it timed out). The next run refreshes the stack first.`]
+        : [`❌ **${what} failed** before it could report why: see the workflow run.`];
+    }
     case "finished":
       return state.report.command === "destroy" ? destroyed(state.report) : deployed(state.report);
   }
