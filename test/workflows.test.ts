@@ -40,7 +40,8 @@ const flagsOf = (rest: string) => [...rest.matchAll(/(?:^|\s)(--[a-z-]+)/g)].map
 function documentedStacks(): Map<string, string> {
   const readme = read("README.md");
   const usage = new Map<string, string>();
-  for (const m of readme.matchAll(/^npm run -s stacks -- (\w+)\s+(.*)$/gm)) usage.set(m[1] ?? "", m[2] ?? "");
+  // A command may have several usage lines (`up` of a branch, `up --stack` of an environment).
+  for (const m of readme.matchAll(/^npm run -s stacks -- (\w+)\s+(.*)$/gm)) usage.set(m[1] ?? "", `${usage.get(m[1] ?? "") ?? ""} ${m[2] ?? ""}`.trim());
   return usage;
 }
 
@@ -62,37 +63,75 @@ describe("GitHub Actions workflows", () => {
     });
   }
 
-  it("branch deployments: PR opened/reopened/updated/closed, one cancelling group per branch, OIDC", () => {
-    const wf = mapping(parse(read(".github/workflows/branch-deployments.yml")), "workflow");
+  const branchWorkflow = () => mapping(parse(read(".github/workflows/branch-deployments.yml")), "workflow");
+  const jobOf = (wf: Node, name: string) => mapping(mapping(wf.jobs, "jobs")[name], name);
+  const steps = (job: Node) => job.steps as Node[];
+  const uses = (job: Node) => steps(job).map((s) => String(s.uses ?? ""));
+
+  it("branch deployments: PR opened/reopened/updated/closed, OIDC, deploy and destroy behind the PR's action", () => {
+    const wf = branchWorkflow();
     const on = mapping(wf.on, "on");
     assert.deepEqual(mapping(on.pull_request, "pull_request").types, ["opened", "reopened", "synchronize", "closed"]);
-    const concurrency = mapping(wf.concurrency, "concurrency");
-    assert.match(String(concurrency.group), /github\.head_ref/);
-    assert.equal(concurrency["cancel-in-progress"], true);
-    assert.equal(mapping(wf.permissions, "permissions")["id-token"], "write");
-    assert.equal(mapping(wf.permissions, "permissions")["pull-requests"], "write");
-    const jobs = mapping(wf.jobs, "jobs");
-    const deploy = mapping(jobs.deploy, "deploy");
-    const destroy = mapping(jobs.destroy, "destroy");
+    assert.equal(wf.concurrency, undefined, "no workflow-wide group: it would let a new push or the close cancel a destroy");
+    const permissions = mapping(wf.permissions, "permissions");
+    for (const [key, value] of [["id-token", "write"], ["pull-requests", "write"], ["deployments", "write"], ["actions", "read"]]) assert.equal(permissions[key ?? ""], value, key);
+    const deploy = jobOf(wf, "deploy");
+    const destroy = jobOf(wf, "destroy");
     assert.match(String(deploy.if), /action != 'closed'/);
     assert.match(String(destroy.if), /action == 'closed'/);
-    const uses = (job: Node) => (job.steps as Node[]).map((s) => String(s.uses ?? ""));
     for (const job of [deploy, destroy]) assert.ok(uses(job).some((u) => u.startsWith("azure/login@")));
-    assert.ok(uses(deploy).some((u) => u.startsWith("actions/github-script@")), "posts the PR comment");
-    const comment = (deploy.steps as Node[]).find((s) => String(s.uses).startsWith("actions/github-script@"));
-    const script = String(mapping(comment?.with, "with").script);
-    for (const needed of ["locationName", "locationUrl", "updateComment", "createComment", "outputs.json"]) assert.ok(script.includes(needed), needed);
-    const deployRun = scripts(deploy, ["run"]).join("\n");
-    assert.match(deployRun, /pulumi stack output --json --stack "\$stack" > outputs\.json/);
-    assert.match(scripts(destroy, ["run"]).join("\n"), /stacks -- destroy .*--branch "\$BRANCH" --yes --missing-ok/);
   });
 
-  it("main deployment: push to main runs pulumi up on dev, in its own cancelling group", () => {
+  it("cancellation: deploys of a branch replace each other; a destroy is never cancelled and waits for the deploy", () => {
+    const wf = branchWorkflow();
+    const deploy = mapping(jobOf(wf, "deploy").concurrency, "deploy.concurrency");
+    const destroy = mapping(jobOf(wf, "destroy").concurrency, "destroy.concurrency");
+    assert.match(String(deploy.group), /github\.head_ref/);
+    assert.equal(deploy["cancel-in-progress"], true);
+    assert.match(String(destroy.group), /github\.head_ref/);
+    assert.notEqual(destroy.group, deploy.group, "a destroy in the deploys' group would cancel, or be cancelled by, a deploy");
+    assert.equal(destroy["cancel-in-progress"], false);
+    const deployRun = scripts(jobOf(wf, "deploy"), ["run"]).join("\n");
+    assert.match(deployRun, /stacks -- up --env "\$ENVIRONMENT" --branch "\$BRANCH" --json --take-over-lock > report\.json/);
+    const destroyJob = jobOf(wf, "destroy");
+    assert.match(scripts(destroyJob, ["run"]).join("\n"), /stacks -- destroy .*--branch "\$BRANCH" --yes --missing-ok --json --wait \d+m > report\.json/);
+    const waitStep = steps(destroyJob).findIndex((s) => String(mapping(s.with ?? {}, "with").script ?? "").includes("runningDeploys"));
+    const destroyStep = steps(destroyJob).findIndex((s) => String(s.run ?? "").includes("stacks -- destroy"));
+    assert.ok(waitStep >= 0 && waitStep < destroyStep, "waits for running deploys before destroying");
+  });
+
+  it("one status comment: deploying at the start, the outcome whatever it is, from the run's report; a GitHub deployment links the location", () => {
+    const wf = branchWorkflow();
+    const deploy = jobOf(wf, "deploy");
+    const scriptSteps = steps(deploy).filter((s) => String(s.uses).startsWith("actions/github-script@"));
+    const texts = scriptSteps.map((s) => String(mapping(s.with, "with").script));
+    assert.ok(texts[0]?.includes('"--phase", "deploying"'));
+    const up = steps(deploy).findIndex((s) => s.id === "up");
+    assert.ok(steps(deploy).indexOf(scriptSteps[0] as Node) < up, "deploying is said before the deploy");
+    const last = scriptSteps[scriptSteps.length - 1] as Node;
+    assert.equal(last.if, "always()", "the outcome is written when the deploy failed or was cancelled too");
+    assert.ok(steps(deploy).indexOf(last) > up);
+    for (const needed of ['"--report", "report.json"', '"--previews", "previews.json"', '"--outcome", JOB_STATUS', "upsertComment"]) assert.ok(texts[texts.length - 1]?.includes(needed), needed);
+    const environment = mapping(deploy.environment, "environment");
+    assert.match(String(environment.url), /steps\.up\.outputs\.url/);
+    assert.match(scripts(deploy, ["run"]).join("\n"), /\.location\.dagsterUrl/);
+    const destroyScript = steps(jobOf(wf, "destroy")).map((s) => String(mapping(s.with ?? {}, "with").script ?? "")).join("\n");
+    assert.match(destroyScript, /deactivateDeployments\(\{ github, context, environment: `dagster-pr-\$\{PR_NUMBER\}` \}\)/);
+    assert.equal(String(environment.name), "dagster-pr-${{ github.event.pull_request.number }}");
+    assert.match(scripts(deploy, ["run"]).join("\n"), /stacks -- preview --changed-since "origin\/\$BASE_REF" --json > previews\.json/);
+  });
+
+  it("main deployment: push to main updates dev after a preview that refuses a release replace unless allowed; queued, never cancelled", () => {
     const wf = mapping(parse(read(".github/workflows/main-deploy.yml")), "workflow");
     assert.deepEqual(mapping(mapping(wf.on, "on").push, "push").branches, ["main"]);
-    assert.equal(mapping(wf.concurrency, "concurrency")["cancel-in-progress"], true);
+    assert.equal(mapping(wf.concurrency, "concurrency")["cancel-in-progress"], false);
     assert.equal(mapping(wf.env, "env").ENVIRONMENT, "dev");
-    assert.match(scripts(wf, ["run"]).join("\n"), /^pulumi up --yes --skip-preview --stack "\$ENVIRONMENT"$/m);
+    const run = scripts(wf, ["run"]).join("\n");
+    assert.match(run, /npm run -s stacks -- up --stack "\$ENVIRONMENT" --json --wait 30m "\$\{allow\[@\]\}"/);
+    assert.match(run, /allow=\(--allow-replace\)/);
+    assert.doesNotMatch(run, /--skip-preview/);
+    assert.match(JSON.stringify(wf), /allow-release-replace/);
+    assert.match(run, /stacks -- prune --env "\$ENVIRONMENT" --gone-branches --stale-locks 3h/);
   });
 });
 
@@ -118,6 +157,14 @@ describe("Azure DevOps pipeline", () => {
     assert.deepEqual([...byName.keys()], ["branch", "main", "prune"]);
     assert.match(String(byName.get("branch")?.condition), /eq\(variables\['Build.Reason'\], 'PullRequest'\)/);
     assert.match(String(byName.get("prune")?.condition), /'Schedule'/);
+    const text = JSON.stringify(jobs);
+    assert.match(text, /stacks -- up --env \\"\$ENVIRONMENT\\" --json --take-over-lock > report\.json/);
+    assert.match(text, /stacks -- up --stack \\"\$ENVIRONMENT\\" --json --wait 30m/);
+    assert.match(text, /--gone-branches --stale-locks 3h/);
+    const comments = (byName.get("branch")?.strategy as Node | undefined) === undefined ? [] : scripts(byName.get("branch"), ["script"]);
+    assert.ok(comments[0]?.includes("--phase deploying"), "deploying first");
+    assert.ok(comments[comments.length - 1]?.includes("--phase finished --report report.json"));
+    assert.match(text, /"condition":"and\(always\(\), eq\(variables\['Build.Repository.Provider'\], 'TfsGit'\)\)"/);
     const cli = JSON.stringify(jobs).match(/"task":"AzureCLI@2"/g) ?? [];
     assert.equal(cli.length, 3);
     assert.equal((JSON.stringify(jobs).match(/"addSpnToEnvironment":true/g) ?? []).length, 3, "OIDC token for ARM_OIDC_TOKEN");
@@ -131,14 +178,14 @@ describe("CI commands are the ones the README documents", () => {
 
   it("finds the stacks and pulumi commands CI runs", () => {
     const seen = new Set(all.map((i) => `${i.tool} ${i.sub}`));
-    for (const expected of ["stacks create", "stacks up", "stacks destroy", "stacks prune", "pulumi up", "pulumi stack output"]) {
+    for (const expected of ["stacks up", "stacks destroy", "stacks prune", "stacks preview", "stacks comment"]) {
       assert.ok(seen.has(expected), `${expected} in ${[...seen].join(", ")}`);
     }
   });
 
   it("every stacks subcommand and flag CI uses is in README's usage", () => {
     const usage = documentedStacks();
-    assert.deepEqual([...usage.keys()], ["create", "up", "list", "destroy", "prune"]);
+    assert.deepEqual([...usage.keys()], ["create", "up", "list", "destroy", "prune", "preview", "comment"]);
     for (const i of all.filter((x) => x.tool === "stacks")) {
       const line = usage.get(i.sub);
       assert.ok(line !== undefined, `${i.file}: stacks ${i.sub} is not in README`);
