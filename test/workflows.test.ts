@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -11,6 +12,7 @@ const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
 const workflowFiles = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).map((f) => `.github/workflows/${f}`);
 const AZURE = ["azure-pipelines.yml", ".azure/pipelines/setup-steps.yml"];
+const E2E_SCRIPTS = ["e2e/cluster.sh", "e2e/run.sh"];
 
 type Node = Record<string, unknown>;
 const mapping = (value: unknown, where: string): Node => {
@@ -47,7 +49,7 @@ function documentedStacks(): Map<string, string> {
 
 describe("GitHub Actions workflows", () => {
   it("exist: branch deployments and main deployment", () => {
-    assert.deepEqual(workflowFiles.sort(), [".github/workflows/branch-deployments.yml", ".github/workflows/main-deploy.yml"]);
+    assert.deepEqual(workflowFiles.sort(), [".github/workflows/branch-deployments.yml", ".github/workflows/e2e.yml", ".github/workflows/main-deploy.yml"]);
   });
 
   for (const file of workflowFiles) {
@@ -172,9 +174,12 @@ describe("Azure DevOps pipeline", () => {
 });
 
 describe("CI commands are the ones the README documents", () => {
-  const all = [...workflowFiles, ...AZURE].flatMap((file) =>
-    invocations(scripts(parse(read(file)), ["run", "script", "inlineScript"]).join("\n")).map((i) => ({ ...i, file })),
-  );
+  const all = [
+    ...[...workflowFiles, ...AZURE].flatMap((file) =>
+      invocations(scripts(parse(read(file)), ["run", "script", "inlineScript"]).join("\n")).map((i) => ({ ...i, file })),
+    ),
+    ...E2E_SCRIPTS.flatMap((file) => invocations(read(file)).map((i) => ({ ...i, file }))),
+  ];
 
   it("finds the stacks and pulumi commands CI runs", () => {
     const seen = new Set(all.map((i) => `${i.tool} ${i.sub}`));
@@ -217,5 +222,24 @@ describe("migration guide", () => {
     }
     assert.match(guide, /npm run -s import-config/);
     assert.match(guide, /helm uninstall dagster-user-code/);
+  });
+});
+
+describe("the shell scripts CI and the e2e workflow run", () => {
+  for (const file of [...E2E_SCRIPTS, ".azure/pipelines/pr-comment.sh"]) {
+    it(`${file} parses (bash -n) and stops at the first failure (set -euo pipefail)`, () => {
+      execFileSync("bash", ["-n", path.join(ROOT, file)]);
+      assert.match(read(file), /^set -euo pipefail$/m);
+    });
+  }
+
+  it("e2e.yml brings the cluster up, runs e2e/run.sh, and always removes the cluster", () => {
+    const wf = mapping(parse(read(".github/workflows/e2e.yml")), "workflow");
+    const on = mapping(wf.on, "on");
+    assert.ok("workflow_dispatch" in on && "schedule" in on, "on demand and nightly");
+    const steps = (mapping(mapping(wf.jobs, "jobs").e2e, "e2e").steps as Node[]).map((s) => ({ run: String(s.run ?? ""), if: s.if }));
+    const at = (run: string) => steps.findIndex((s) => s.run === run);
+    assert.ok(at("e2e/cluster.sh up") >= 0 && at("e2e/cluster.sh up") < at("e2e/run.sh"));
+    assert.equal(steps[at("e2e/cluster.sh down")]?.if, "always()");
   });
 });
