@@ -639,3 +639,14 @@ describe("stacks up --json before the update", () => {
     assert.match(run.stderr, /^error: environment stack dev does not exist/);
   });
 });
+
+describe("stacks up on a terminal, when the preview fails", () => {
+  it("shows the program's error from the preview and asks nothing", async () => {
+    const f = setup(undefined, { FAKE_PULUMI_PREVIEW_ERROR: "error: Pulumi.dev.yaml: kubernetes.context: required, but not set" });
+    const run = await stacks(["up", "--branch", "feat/a"], { terminal: true, answer: true });
+    assert.equal(run.code, 1);
+    assert.deepEqual(run.asked, []);
+    assert.match(run.stderr, /dev\.feat-a: preview failed\nerror: Pulumi\.dev\.yaml: kubernetes\.context: required, but not set\n/);
+    assert.ok(!f.calls().some((c) => c.startsWith("up ")));
+  });
+});

@@ -2,9 +2,8 @@ import { execFile } from "node:child_process";
 import * as readline from "node:readline/promises";
 import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
 import { isUserError, UserError } from "../../lib/shared/errors";
-import { runStack, unlockStack } from "../../lib/stacks/deploy";
+import { previewStack, runStack, unlockStack } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
-import { parsePreview } from "../../lib/stacks/preview";
 import { errorLines, type RunReport } from "../../lib/stacks/runReport";
 import { openPulumi, PulumiFailed, type PulumiStacks } from "../../lib/stacks/pulumi";
 import {
@@ -23,7 +22,7 @@ import type { Command, CommandIo } from "../io";
 import { previewEnvironments, upEnvironmentStack } from "./environmentStacks";
 import { printComment } from "./stacksComment";
 import { environmentOf, runOptions, type StacksDeps } from "./stacksDeps";
-import { failureLines, jsonReport, previewLines, summaryLines, withoutExitCode } from "./stacksOutput";
+import { failureLines, jsonReport, previewReportLines, summaryLines, withoutExitCode } from "./stacksOutput";
 
 export type { StacksDeps } from "./stacksDeps";
 
@@ -53,8 +52,9 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         branch = branchOf(values.branch, io, deps);
         stack = await ensureBranchStack(pulumi, env, branch, io);
         if (!values.yes && deps.interactive(io)) {
-          const preview = parsePreview(await pulumi.preview(stack));
-          io.stderr(previewLines(stack, preview));
+          const preview = await previewStack(pulumi, stack);
+          io.stderr(previewReportLines(preview));
+          if (preview.status === "failed") return 1;
           if (!(await deps.confirm(`Deploy ${stack}?`, io))) {
             io.stderr("nothing deployed\n");
             return 1;

@@ -39,7 +39,8 @@ export function previewLines(stack: string, preview: PreviewSummary): string {
 /** A preview report as text: its summary, or what failed. */
 export function previewReportLines(report: PreviewReport): string {
   if (report.status === "failed") {
-    return `${report.stack}: preview failed\n${(report.error?.lines ?? []).map((l) => `error: ${l}\n`).join("")}`;
+    const lines = (report.error?.lines ?? []).map((l) => (/^\s*error:/.test(l) ? `${l}\n` : `error: ${l}\n`));
+    return `${report.stack}: preview failed\n${lines.join("")}`;
   }
   return previewLines(report.stack, { changes: report.changes ?? {}, replaced: report.replaced ?? [] });
 }
