@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { chartSource } from "../lib/chart/source";
 import { imageRepositoryPath } from "../lib/plan/imageName";
 import type { DeploymentPlan } from "../lib/plan/plan";
-import type { CodeLocationArgs } from "./codeLocation";
+import { isConcealed } from "../lib/config/resolve";
+import type { CodeLocationArgs, SecretArgs } from "./codeLocation";
 import type { RegistryCredentials } from "./registryAuth";
 
 /**
@@ -57,6 +58,28 @@ export function codeLocationArgs(plan: DeploymentPlan): CodeLocationArgs {
       adoptUnownedEntry: instance.adopt_unowned_entry,
     },
     dagsterUiUrl: settings.dagster_gui_url,
+    secrets: secretArgs(plan),
+  };
+}
+
+/**
+ * Which parts of the args come from secrets. A key set with --secret makes all it feeds secret
+ * (Pulumi secures whole top-level keys); a `${NAME}` value makes secret what the code sees of it
+ * (the release's values); `docker_env_vars` secrets are per build arg, in `build.args`.
+ */
+function secretArgs({ secrets }: DeploymentPlan): SecretArgs {
+  const keys = (...names: string[]) => names.some((name) => secrets.keys.has(name));
+  const fromEnvironment = (...prefixes: (string | number)[][]) => prefixes.some((prefix) => isConcealed(prefix, new Set(), secrets.fromEnvironment));
+  return {
+    kubernetes: keys("kubernetes"),
+    codeServer:
+      keys("kubernetes", "chart", "code_path", "docker") ||
+      fromEnvironment(["chart"], ["kubernetes", "user_code_deployment_env"], ["kubernetes", "service_account_annotations"], ["kubernetes", "pod_labels"]),
+    image: keys("docker"),
+    build: keys("docker", "repository_root"),
+    chart: keys("docker", "helm", "use_latest_chart_version"),
+    instance: keys("instance"),
+    dagsterUiUrl: keys("dagster_gui_url"),
   };
 }
 
