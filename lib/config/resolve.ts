@@ -161,12 +161,22 @@ function unknownKeyMessage(key: string, known: readonly string[]): string {
 function knownKeysAt(path: Path): readonly string[] {
   let schema: z.core.$ZodType = settingsSchema;
   for (const part of path) {
-    const shape = objectShape(schema);
-    const next = shape && typeof part === "string" ? shape[part] : undefined;
+    const next = typeof part === "number" ? arrayElement(schema) : objectShape(schema)?.[part];
     if (!next) return [];
     schema = next;
   }
   return Object.keys(objectShape(schema) ?? {});
+}
+
+function arrayElement(schema: z.core.$ZodType): z.core.$ZodType | undefined {
+  let current = schema;
+  for (let depth = 0; depth < 5; depth++) {
+    const def = current._zod.def as { type: string; innerType?: z.core.$ZodType; element?: z.core.$ZodType };
+    if (def.type === "array") return def.element;
+    if (!def.innerType) return undefined;
+    current = def.innerType;
+  }
+  return undefined;
 }
 
 function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {

@@ -4,8 +4,8 @@ import { UserError } from "../shared/errors";
 import { deploymentNames, type DeploymentNames } from "./names";
 import { imageEnv, type ImageEnv } from "./imageEnv";
 import { projectName } from "./project";
+import { isSecretSetting, type SettingSecrets } from "./secrets";
 import { isInside, realPath } from "./projectPaths";
-import type { Path } from "../config/interpolate";
 import { isConcealed, keyOrigin, resolveStackSettings } from "../config/resolve";
 import { parseRegistryAddress, type RegistryAddress } from "../config/registryAddress";
 import type { Settings } from "../config/schema";
@@ -26,14 +26,6 @@ export interface DeploymentPlan {
   readonly repositoryRoot: string;
   /** Which settings hold secrets: everything derived from them stays a Pulumi secret. */
   readonly secrets: SettingSecrets;
-}
-
-/** Where the secret values of the settings are. */
-export interface SettingSecrets {
-  /** Top-level settings keys set with `--secret` (Pulumi secures a whole top-level key). */
-  readonly keys: ReadonlySet<string>;
-  /** Paths of the strings that took their text from the environment (`${NAME}`). */
-  readonly fromEnvironment: readonly Path[];
 }
 
 /**
@@ -101,7 +93,7 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
     configFile: stackFile,
   });
   const names = deploymentNames({ project, branch: branch.branch, suffix: settings.deployment_name_suffix });
-  const envSecret = (index: number) => isConcealed(["docker", "docker_env_vars", index], secretKeys, fromEnvironment);
+  const envSecret = (index: number) => isSecretSetting(secrets, ["docker", "docker_env_vars", index]);
   return {
     settings,
     names,
