@@ -82,6 +82,15 @@ describe("render", () => {
     assert.equal(doc.deployment.locationName, "example:dev");
   });
 
+  it("joins docker.docker_root and code_path as dagster-uc's os.path.join: \"\" adds nothing, . adds ./, an absolute code_path stands alone", () => {
+    const cases: [unknown, string, string][] = [["", "example/repo.py", "example/repo.py"], [".", "example/repo.py", "./example/repo.py"], ["/opt/app", "/srv/repo.py", "/srv/repo.py"], ["/opt/app/", "repo.py", "/opt/app/repo.py"]];
+    for (const [root, codePath, expected] of cases) {
+      const copy = project({ "Pulumi.yaml": [[["config", "defaults", "value", "docker", "docker_root"], root], [["config", "defaults", "value", "code_path"], codePath]] });
+      const args = renderJson(["--stack", "dev", "--branch", "main"], copy).release.values.deployments[0].dagsterApiGrpcArgs;
+      assert.deepEqual(args, ["-f", expected], `docker_root ${JSON.stringify(root)}`);
+    }
+  });
+
   it("pins the chart version to dagster_version unless use_latest_chart_version", () => {
     const pinned = project({ "Pulumi.dev.yaml": [[["config", `${P}:use_latest_chart_version`], false]] });
     assert.equal(renderJson(["--stack", "dev", "--branch", "main"], pinned).release.version, "1.11.16");
