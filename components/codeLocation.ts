@@ -188,7 +188,7 @@ export class CodeLocation extends pulumi.ComponentResource {
       {
         name: names.releaseName,
         namespace: k8sInput(namespace),
-        createNamespace: k8sInput(args.kubernetes.createNamespace ?? true),
+        createNamespace: chartInput(args.kubernetes.createNamespace ?? true),
         chart: chartInput(chart.chart),
         repositoryOpts: chartInput(chart.apply((c) => (c.repo ? { repo: c.repo } : undefined))),
         version: chartInput(chart.version),
@@ -239,7 +239,6 @@ export class CodeLocation extends pulumi.ComponentResource {
     });
   }
 }
-
 
 /** Surfaces what a dynamic resource found worth a warning (a missing daemon, an odd image tag). */
 function warnEach(warnings: pulumi.Output<string[]>, resource: pulumi.Resource): void {
