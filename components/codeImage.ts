@@ -8,6 +8,7 @@ import type { ImageRef } from "../lib/release/values";
 import { ExistingImage } from "./existingImage";
 import { ImageVersion } from "./imageVersion";
 import { asRunError } from "./runError";
+import { secretIf } from "./secretInput";
 
 /** How the code server's image is built: what dagster-uc's `podman build` did, by BuildKit. */
 export interface ImageBuildArgs {
@@ -56,6 +57,10 @@ export interface CodeImageArgs {
   readonly push: pulumi.Input<{ username: string; password: string | undefined } | undefined>;
   /** Where the source hash keeps file stats between runs, so repeated runs read only what changed. */
   readonly cacheDir?: string;
+  /** The image's name (registry, repository, tags) is secret: every input and output holding it is. @default false */
+  readonly secretName?: boolean;
+  /** The build's inputs are secret (context, Dockerfile, every arg, platform, builder). @default false */
+  readonly secretBuild?: boolean;
 }
 
 /**
@@ -75,11 +80,12 @@ export class CodeImage extends pulumi.ComponentResource {
       throw new Error(`CodeImage ${name}: give exactly one of build and existingTag`);
     }
     const imageName = imageRepository(args.registry, args.repository);
-    const common = { registry: args.registry.input, repository: args.repository, login: args.login, budgetMs: args.registryBudgetMs };
+    const named = secretIf(args.secretName);
+    const common = { registry: named(args.registry.input), repository: named(args.repository), login: args.login, budgetMs: args.registryBudgetMs };
 
     if (args.existingTag !== undefined) {
-      const existing = new ExistingImage(`${name}-existing`, { ...common, tag: args.existingTag }, { parent: this });
-      this.tag = pulumi.output(args.existingTag);
+      const existing = new ExistingImage(`${name}-existing`, { ...common, tag: named(args.existingTag) }, { parent: this });
+      this.tag = pulumi.output(named(args.existingTag));
       this.digest = existing.digest;
     } else {
       const build = args.build!;
@@ -93,7 +99,7 @@ export class CodeImage extends pulumi.ComponentResource {
       this.tag = version.tag;
       this.digest = image.digest;
     }
-    this.ref = pulumi.all([this.tag, this.digest]).apply(([tag, digest]) => ({ repository: imageName, tag: `${tag}@${digest}` }));
+    this.ref = pulumi.output(named(pulumi.all([this.tag, this.digest]).apply(([tag, digest]) => ({ repository: imageName, tag: `${tag}@${digest}` }))));
     this.registerOutputs({ tag: this.tag, digest: this.digest, ref: this.ref });
   }
 }
@@ -114,15 +120,17 @@ function planBuild(build: ImageBuildArgs): BuildPlan {
 }
 
 function imageArgs(args: CodeImageArgs, imageName: string, build: ImageBuildArgs, plan: BuildPlan, tag: pulumi.Output<string>): dockerBuild.ImageArgs {
+  const named = secretIf(args.secretName);
+  const built = secretIf(args.secretBuild);
   // The build cache lives next to the image, so a code-only change rebuilds in seconds.
-  const cacheRef = `${imageName}:buildcache`;
+  const cacheRef = named(`${imageName}:buildcache`);
   const ociMediaTypes = plan.ociMediaTypes;
   return {
-    context: { location: plan.context },
-    dockerfile: plan.dockerfileAmended ? { inline: plan.dockerfile } : { location: plan.dockerfilePath },
-    buildArgs: build.args ?? {},
-    platforms: [plan.platform as dockerBuild.Platform],
-    tags: [pulumi.interpolate`${imageName}:${tag}`],
+    context: { location: built(plan.context) },
+    dockerfile: plan.dockerfileAmended ? { inline: built(plan.dockerfile) } : { location: built(plan.dockerfilePath) },
+    buildArgs: Object.fromEntries(Object.entries(build.args ?? {}).map(([key, value]) => [key, built(value)])),
+    platforms: [built(plan.platform as dockerBuild.Platform)],
+    tags: [named(pulumi.interpolate`${imageName}:${tag}`)],
     push: false,
     exports: [{ registry: { ociMediaTypes, insecure: args.registry.scheme === "http" } }],
     cacheFrom: [{ registry: { ref: cacheRef } }],
@@ -131,6 +139,6 @@ function imageArgs(args: CodeImageArgs, imageName: string, build: ImageBuildArgs
       login ? [{ address: args.registry.host, username: login.username, password: login.password }] : [],
     ),
     buildOnPreview: false,
-    ...(build.builder === undefined ? {} : { builder: { name: build.builder } }),
+    ...(build.builder === undefined ? {} : { builder: { name: built(build.builder) } }),
   };
 }

@@ -11,6 +11,7 @@ import { CodeImage, type ImageBuildArgs } from "./codeImage";
 import { DagsterVersionCheck } from "./dagsterVersionCheck";
 import { deployableChart } from "./helmChart";
 import { registryAuth, type RegistryCredentials } from "./registryAuth";
+import { secretIf } from "./secretInput";
 import { WorkspaceEntry } from "./workspaceEntry";
 
 /** The code server: everything of its deployment entry but the names and the image. */
@@ -30,6 +31,27 @@ export interface DagsterInstanceArgs {
   readonly adoptUnownedEntry?: boolean;
   /** Recorded as the owner of the workspace entry. @default "<project>/<stack>" */
   readonly owner?: string;
+}
+
+/**
+ * Which parts of the args hold secrets (a config key set with `--secret`, a value from the
+ * environment): every resource input and output made from a part marked here is a Pulumi secret.
+ */
+export interface SecretArgs {
+  /** `kubernetes`: the provider's context, the release's namespace, the workspace entry's and version check's inputs, the `namespace` output. */
+  readonly kubernetes?: boolean;
+  /** `codeServer`: the release's values. */
+  readonly codeServer?: boolean;
+  /** `registry.address` and `image.repository`/`existingTag`: the image's name and tags everywhere, the release's values, the `image` output. */
+  readonly image?: boolean;
+  /** `image.build`: every input of the build (context, Dockerfile, args, platform, builder). */
+  readonly build?: boolean;
+  /** `chart`: the release's chart, repository, version and Helm switches. */
+  readonly chart?: boolean;
+  /** `instance`: the workspace entry's and version check's instance names and switches. */
+  readonly instance?: boolean;
+  /** `dagsterUiUrl`: the `locationUrl` output. */
+  readonly dagsterUiUrl?: boolean;
 }
 
 export interface CodeLocationArgs {
@@ -71,6 +93,8 @@ export interface CodeLocationArgs {
   readonly instance?: DagsterInstanceArgs;
   /** The Dagster UI: gives the `locationUrl` output. @default none */
   readonly dagsterUiUrl?: string;
+  /** Parts of these args that are secret. @default none */
+  readonly secrets?: SecretArgs;
   /**
    * Our cache: source-hash stats and unpacked charts survive between runs here.
    * @default "node_modules/.cache/dagster-code-locations" in the working directory
@@ -107,6 +131,10 @@ export class CodeLocation extends pulumi.ComponentResource {
     const owner = instance.owner ?? `${pulumi.getProject()}/${pulumi.getStack()}`;
     const cacheDir = args.cacheDir ?? path.join(process.cwd(), "node_modules/.cache/dagster-code-locations");
     const spec: CodeServerSpec = { ...args.codeServer, deploymentName: names.deploymentName, releaseName: names.releaseName, namespace };
+    const secret = args.secrets ?? {};
+    const k8sInput = secretIf(secret.kubernetes);
+    const instanceInput = secretIf(secret.instance);
+    const chartInput = secretIf(secret.chart);
 
     const registryBudgetMs = (args.registry.timeoutSeconds ?? 30) * 1000;
     const auth = registryAuth(args.registry.address, args.registry.credentials, registryBudgetMs);
@@ -126,14 +154,14 @@ export class CodeLocation extends pulumi.ComponentResource {
     });
 
     const helmReleaseSettings = registryConfigPath ? { registryConfigPath } : undefined;
-    const provider = new k8s.Provider(`${name}-k8s`, { context, helmReleaseSettings }, { parent: this });
+    const provider = new k8s.Provider(`${name}-k8s`, { context: k8sInput(context), helmReleaseSettings }, { parent: this });
 
     // Nothing is built or deployed for a Dagster version the instance does not run.
     const preflight = instance.checkDagsterVersion
       ? [
           new DagsterVersionCheck(
             `${name}-dagster-version`,
-            { context, namespace, daemonDeployment: instance.daemonDeployment, dagsterVersion: args.dagsterVersion },
+            { context: k8sInput(context), namespace: k8sInput(namespace), daemonDeployment: instanceInput(instance.daemonDeployment), dagsterVersion: args.dagsterVersion },
             { parent: this },
           ),
         ]
@@ -142,20 +170,30 @@ export class CodeLocation extends pulumi.ComponentResource {
 
     const image = new CodeImage(
       `${name}-image`,
-      { ...args.image, registry: args.registry.address, dagsterVersion: args.dagsterVersion, registryBudgetMs, login: auth.login, push: auth.push, cacheDir },
+      {
+        ...args.image,
+        registry: args.registry.address,
+        dagsterVersion: args.dagsterVersion,
+        registryBudgetMs,
+        login: auth.login,
+        push: auth.push,
+        cacheDir,
+        secretName: secret.image,
+        secretBuild: secret.build,
+      },
       { parent: this, dependsOn: preflight },
     ).ref;
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,
       {
         name: names.releaseName,
-        namespace,
-        createNamespace: args.kubernetes.createNamespace ?? true,
-        chart: chart.chart,
-        repositoryOpts: chart.apply((c) => (c.repo ? { repo: c.repo } : undefined)),
-        version: chart.version,
-        values: image.apply((ref) => chartValues(spec, ref)),
-        disableOpenapiValidation: args.chart.disableOpenapiValidation ?? false,
+        namespace: k8sInput(namespace),
+        createNamespace: chartInput(args.kubernetes.createNamespace ?? true),
+        chart: chartInput(chart.chart),
+        repositoryOpts: chartInput(chart.apply((c) => (c.repo ? { repo: c.repo } : undefined))),
+        version: chartInput(chart.version),
+        values: secretIf(secret.codeServer || secret.image)(image.apply((ref) => chartValues(spec, ref))),
+        disableOpenapiValidation: chartInput(args.chart.disableOpenapiValidation ?? false),
         // Wait for the code server to be ready; on failure roll back this release alone.
         skipAwait: false,
         atomic: true,
@@ -169,13 +207,13 @@ export class CodeLocation extends pulumi.ComponentResource {
     this.workspaceEntry = new WorkspaceEntry(
       `${name}-workspace-entry`,
       {
-        context,
-        namespace,
-        configMapName: instance.workspaceConfigMap,
+        context: k8sInput(context),
+        namespace: k8sInput(namespace),
+        configMapName: instanceInput(instance.workspaceConfigMap),
         entry: { locationName: names.locationName, host: names.deploymentName, port: CODE_SERVER_PORT },
         owner,
-        adoptUnowned: instance.adoptUnownedEntry,
-        restart: { webserver: instance.webserverDeployment, daemon: instance.daemonDeployment },
+        adoptUnowned: instanceInput(instance.adoptUnownedEntry),
+        restart: instanceInput({ webserver: instance.webserverDeployment, daemon: instance.daemonDeployment }),
       },
       { parent: this, dependsOn: [this.release] },
     );
@@ -185,10 +223,10 @@ export class CodeLocation extends pulumi.ComponentResource {
     this.locationName = pulumi.output(names.locationName);
     this.branch = pulumi.output(names.branchPart);
     this.releaseName = this.release.name;
-    this.namespace = this.release.namespace;
-    this.image = image.apply((ref) => `${ref.repository}:${ref.tag}`);
+    this.namespace = pulumi.output(k8sInput(this.release.namespace));
+    this.image = pulumi.output(secretIf(secret.image)(image.apply((ref) => `${ref.repository}:${ref.tag}`)));
     this.locationUrl = args.dagsterUiUrl
-      ? pulumi.interpolate`${args.dagsterUiUrl.replace(/\/+$/, "")}/locations/${this.locationName}/assets`
+      ? pulumi.output(secretIf(secret.dagsterUiUrl)(pulumi.interpolate`${args.dagsterUiUrl.replace(/\/+$/, "")}/locations/${this.locationName}/assets`))
       : undefined;
     this.registerOutputs({
       deploymentName: this.deploymentName,

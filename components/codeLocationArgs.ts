@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { chartSource } from "../lib/chart/source";
 import { imageRepositoryPath } from "../lib/plan/imageName";
 import type { DeploymentPlan } from "../lib/plan/plan";
-import type { CodeLocationArgs } from "./codeLocation";
+import { isSecretSetting } from "../lib/plan/secrets";
+import type { CodeLocationArgs, SecretArgs } from "./codeLocation";
 import type { RegistryCredentials } from "./registryAuth";
 
 /**
@@ -39,7 +40,7 @@ export function codeLocationArgs(plan: DeploymentPlan): CodeLocationArgs {
     codeServer: {
       codePath: joinPath(docker.docker_root, settings.code_path),
       pullPolicy: k8s.pull_policy,
-      env: k8s.user_code_deployment_env,
+      env: k8s.user_code_deployment_env.map((v) => (v.valueFrom !== undefined ? { name: v.name, valueFrom: v.valueFrom } : { name: v.name, value: v.value ?? "" })),
       envSecrets: k8s.user_code_deployment_env_secrets.map((s) => s.name),
       node: k8s.node,
       limits: k8s.limits,
@@ -57,6 +58,28 @@ export function codeLocationArgs(plan: DeploymentPlan): CodeLocationArgs {
       adoptUnownedEntry: instance.adopt_unowned_entry,
     },
     dagsterUiUrl: settings.dagster_gui_url,
+    secrets: secretArgs(plan),
+  };
+}
+
+/**
+ * Which parts of the args come from secrets. A key set with --secret makes all it feeds secret
+ * (Pulumi secures whole top-level keys); a `${NAME}` value makes secret what the code sees of it
+ * (the release's values); `docker_env_vars` secrets are per build arg, in `build.args`.
+ */
+function secretArgs({ secrets }: DeploymentPlan): SecretArgs {
+  const keys = (...names: string[]) => names.some((name) => secrets.keys.has(name));
+  const secret = (...paths: string[][]) => paths.some((path) => isSecretSetting(secrets, path));
+  return {
+    kubernetes: keys("kubernetes"),
+    codeServer:
+      keys("kubernetes", "chart", "code_path", "docker") ||
+      secret(["chart"], ["kubernetes", "user_code_deployment_env"], ["kubernetes", "service_account_annotations"], ["kubernetes", "pod_labels"]),
+    image: keys("docker"),
+    build: keys("docker", "repository_root"),
+    chart: keys("docker", "helm", "use_latest_chart_version"),
+    instance: keys("instance"),
+    dagsterUiUrl: keys("dagster_gui_url"),
   };
 }
 

@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../lib/shared/errors";
 import { RegistryClient } from "../lib/registry/client";
-import { clientCredentials, type RegistryLogin } from "../lib/registry/login";
+import { clientCredentials, isKnownLogin, type RegistryLogin } from "../lib/registry/login";
 
 export interface ExistingImageArgs {
   readonly registry: pulumi.Input<string>;
   readonly repository: pulumi.Input<string>;
   /** A tag that must already be in the registry (`docker.image_tag`). */
   readonly tag: pulumi.Input<string>;
+  /** This run's login; used by the operation at hand only, never kept in the outputs. */
   readonly login: pulumi.Input<RegistryLogin>;
   /** Total time for the registry requests of one operation; not part of the diff. @default 30 s */
   readonly budgetMs?: pulumi.Input<number>;
@@ -21,12 +22,18 @@ interface ExistingInputs {
   budgetMs?: number;
 }
 
-interface ExistingOutputs extends ExistingInputs {
-  /** `sha256:<hex>` of the tag's manifest when it was looked up. */
+interface ExistingOutputs {
+  registry: string;
+  repository: string;
+  tag: string;
+  /** `sha256:<hex>` of the tag's manifest when it was last looked up. */
   digest: string;
 }
 
-async function lookUp(inputs: ExistingInputs): Promise<ExistingOutputs> {
+/** What identifies the pinned image: a change of any of these is another image. */
+const IDENTITY = ["registry", "repository", "tag"] as const;
+
+async function currentDigest(inputs: ExistingInputs): Promise<string> {
   const client = new RegistryClient({ registry: inputs.registry, credentials: clientCredentials(inputs.login), budgetMs: inputs.budgetMs });
   const digest = await client.manifestDigest(inputs.repository, inputs.tag);
   if (!digest) {
@@ -35,26 +42,38 @@ async function lookUp(inputs: ExistingInputs): Promise<ExistingOutputs> {
         `push that tag first, or set docker.image_tag to a tag the repository has (npm run -s next-tag shows the newest)`,
     );
   }
-  return { ...inputs, digest };
+  return digest;
 }
 
-/** Pins an existing tag to its digest, so a revived image is exactly the one that was pushed. */
+async function pinned(inputs: ExistingInputs): Promise<ExistingOutputs> {
+  const { registry, repository, tag } = inputs;
+  return { registry, repository, tag, digest: await currentDigest(inputs) };
+}
+
+/**
+ * Pins an existing tag to its digest, so a revived image is exactly the one that was pushed.
+ *
+ * Every registry request uses the login of the run at hand (`news`), never one from state: an
+ * Azure token in state expires within hours. So a moved tag is noticed by `diff` (preview and up)
+ * and re-pinned by `update`; there is no `read`, because `pulumi refresh` hands a dynamic provider
+ * only what state holds, which has no login (a refresh leaves the pin as it is).
+ */
 export const existingImageProvider: pulumi.dynamic.ResourceProvider<ExistingInputs, ExistingOutputs> = {
   async create(inputs) {
-    const outs = await lookUp(inputs);
+    const outs = await pinned(inputs);
     return { id: `${outs.repository}@${outs.digest}`, outs };
   },
   async diff(_id, olds, news) {
-    const replaces = (["registry", "repository", "tag"] as const).filter((key) => olds[key] !== news[key]);
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+    const replaces = IDENTITY.filter((key) => olds[key] !== news[key]);
+    if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
+    // A state written before logins left the outputs still holds one: an update drops it.
+    const staleLogin = "login" in olds;
+    // An unknown login (a preview whose credentials come later) cannot ask: nothing to report yet.
+    const moved = isKnownLogin(news.login) && (await currentDigest(news)) !== olds.digest;
+    return { changes: moved || staleLogin, replaces: [], deleteBeforeReplace: false };
   },
-  async update(_id, olds, news) {
-    return { outs: { ...news, digest: olds.digest } };
-  },
-  async read(id, props) {
-    // `pulumi refresh` notices a tag that was moved to another image.
-    if (!props) return { id, props };
-    return { id, props: await lookUp(props) };
+  async update(_id, _olds, news) {
+    return { outs: await pinned(news) };
   },
 };
 
@@ -65,6 +84,6 @@ export class ExistingImage extends pulumi.dynamic.Resource {
   public declare readonly digest: pulumi.Output<string>;
 
   constructor(name: string, args: ExistingImageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(existingImageProvider, name, { ...args, digest: undefined }, { ...opts, additionalSecretOutputs: ["login"] }, "dagster-code-locations", "ExistingImage");
+    super(existingImageProvider, name, { ...args, digest: undefined }, opts, "dagster-code-locations", "ExistingImage");
   }
 }

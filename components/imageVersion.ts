@@ -11,7 +11,7 @@ export interface ImageVersionArgs {
   readonly dagsterVersion: pulumi.Input<string>;
   /** Hash of everything that goes into the image: a new one allocates a new version. */
   readonly sourceHash: pulumi.Input<string>;
-  /** How to read the registry's tags; kept out of the diff, so a fresh token changes nothing. */
+  /** How to read the registry's tags: this run's login, used on create, never kept in the outputs. */
   readonly login: pulumi.Input<RegistryLogin>;
   /** Total time for the registry requests of one operation; out of the diff too. @default 30 s */
   readonly budgetMs?: pulumi.Input<number>;
@@ -26,35 +26,45 @@ interface VersionInputs {
   budgetMs?: number;
 }
 
-interface VersionOutputs extends VersionInputs {
+interface VersionOutputs {
+  registry: string;
+  repository: string;
+  dagsterVersion: string;
+  sourceHash: string;
   /** `<dagster_version>-<n>`, one past the largest such tag in the repository when allocated. */
   tag: string;
 }
 
-/** Changing any of these allocates a new version; credentials do not. */
-const IDENTITY: readonly (keyof VersionInputs)[] = ["registry", "repository", "dagsterVersion", "sourceHash"];
+/** Changing any of these allocates a new version; credentials and the time budget do not. */
+const IDENTITY = ["registry", "repository", "dagsterVersion", "sourceHash"] as const;
 
 /**
  * Allocates the image version once, on create, and keeps it in state: an unchanged source keeps
  * its tag (no build, no push, no rollout), a changed one replaces this resource with a new tag.
  * Tags are never reused: the new one is past every `<dagster_version>-<n>` in the registry.
+ *
+ * Only `create` talks to the registry, with the login of the run at hand; the outputs never hold
+ * a login, so a fresh token (every Azure run has one) is no change at all: no update, no new version.
  */
 export const imageVersionProvider: pulumi.dynamic.ResourceProvider<VersionInputs, VersionOutputs> = {
   async create(inputs) {
     const client = new RegistryClient({ registry: inputs.registry, credentials: clientCredentials(inputs.login), budgetMs: inputs.budgetMs });
     const tags = await client.listTags(inputs.repository);
     const tag = nextVersion(tags, inputs.dagsterVersion);
-    return { id: `${client.imageRepository(inputs.repository)}:${tag}`, outs: { ...inputs, tag } };
+    const { registry, repository, dagsterVersion, sourceHash } = inputs;
+    return { id: `${client.imageRepository(inputs.repository)}:${tag}`, outs: { registry, repository, dagsterVersion, sourceHash, tag } };
   },
 
   async diff(_id, olds, news) {
     const replaces = IDENTITY.filter((key) => olds[key] !== news[key]);
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+    // A state written before logins left the outputs still holds one: an update drops it.
+    return { changes: replaces.length > 0 || "login" in olds, replaces, deleteBeforeReplace: false };
   },
 
-  async update(_id, olds, news) {
-    // Only the login can change without a replacement: keep the tag.
-    return { outs: { ...news, tag: olds.tag } };
+  async update(_id, olds) {
+    // Reached only to drop a login an older state kept: the version stays.
+    const { registry, repository, dagsterVersion, sourceHash, tag } = olds;
+    return { outs: { registry, repository, dagsterVersion, sourceHash, tag } };
   },
 
   async delete() {
@@ -71,6 +81,6 @@ export class ImageVersion extends pulumi.dynamic.Resource {
   public declare readonly sourceHash: pulumi.Output<string>;
 
   constructor(name: string, args: ImageVersionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(imageVersionProvider, name, { ...args, tag: undefined }, { ...opts, additionalSecretOutputs: ["login"] }, "dagster-code-locations", "ImageVersion");
+    super(imageVersionProvider, name, { ...args, tag: undefined }, opts, "dagster-code-locations", "ImageVersion");
   }
 }

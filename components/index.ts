@@ -1,5 +1,5 @@
 // The package's public entry point: what a Dagster repository's own Pulumi program imports.
-export { CodeLocation, type CodeLocationArgs, type CodeServerArgs, type DagsterInstanceArgs } from "./codeLocation";
+export { CodeLocation, type CodeLocationArgs, type CodeServerArgs, type DagsterInstanceArgs, type SecretArgs } from "./codeLocation";
 export { codeLocationArgs } from "./codeLocationArgs";
 export { planStack } from "./stack";
 export type { ImageBuildArgs } from "./codeImage";

@@ -10,11 +10,13 @@ import { asRunError } from "./runError";
  */
 export function planStack(): DeploymentPlan {
   let plan: DeploymentPlan;
+  const config = pulumi.runtime.allConfig();
   try {
     plan = planDeployment({
       project: pulumi.getProject(),
       stack: pulumi.getStack(),
-      config: pulumi.runtime.allConfig(),
+      config,
+      secretKeys: Object.keys(config).filter(isConfigSecret),
       env: process.env,
       cwd: process.cwd(),
       gitBranch: currentGitBranch,
@@ -26,4 +28,15 @@ export function planStack(): DeploymentPlan {
     pulumi.log.warn(`docker.docker_env_vars: ${name} is not set in this environment, so the image does not get it`);
   }
   return plan;
+}
+
+/**
+ * Whether Pulumi holds config key `key` as a secret (`pulumi config set --secret`). The SDK's own
+ * answer, `runtime.isConfigSecret`, is exported at run time but marked internal, so it has no
+ * type; the public `Config.getSecret` wraps any key alike and cannot tell.
+ */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  if (typeof runtime.isConfigSecret !== "function") throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret: secret config keys cannot be told apart");
+  return runtime.isConfigSecret(key);
 }

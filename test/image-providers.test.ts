@@ -6,7 +6,8 @@ import { after, before, describe, it } from "node:test";
 import { existingImageProvider } from "../components/existingImage";
 import { imageVersionProvider } from "../components/imageVersion";
 import { asHostLoadsIt } from "./support/dynamic-provider";
-import { registrySkipReason, seedTags, startRegistry, type LocalRegistry } from "./support/docker-registry";
+import { pushImage, registrySkipReason, seedTags, startRegistry, tagImage, type LocalRegistry } from "./support/docker-registry";
+import { tinyImage } from "./support/tiny-image";
 
 const skip = registrySkipReason();
 
@@ -44,10 +45,22 @@ describe("image providers against a real registry (basic auth)", { skip, timeout
 
   it("keeps the version while the source is unchanged, even with fresh credentials", async () => {
     const provider = await asHostLoadsIt(imageVersionProvider);
-    const olds = { ...inputs(), tag: "1.11.16-8" };
+    const { outs: olds } = await provider.create(inputs());
     assert.deepEqual(await provider.diff("id", olds, inputs()), { changes: false, replaces: [], deleteBeforeReplace: false });
     const refreshed = { ...inputs(), login: { ...ALICE, password: "rotated" } };
-    assert.equal((await provider.diff("id", olds, refreshed)).changes, false);
+    assert.deepEqual(await provider.diff("id", olds, refreshed), { changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("keeps no login in its outputs, and drops the one an older state kept without a new version", async () => {
+    const provider = await asHostLoadsIt(imageVersionProvider);
+    const { outs } = await provider.create(inputs());
+    assert.ok(!("login" in outs), "the outputs (state) hold no token");
+    assert.doesNotMatch(JSON.stringify(outs), /wonderland-pass/);
+    const legacy = { ...outs, login: { ...ALICE, password: "token-from-last-week" } };
+    const diff = await provider.diff("id", legacy, inputs());
+    assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+    const updated = await provider.update("id", legacy, { ...inputs(), login: { ...ALICE } });
+    assert.deepEqual(updated.outs, outs);
   });
 
   it("asks for a new version when the source hash or the Dagster version changes", async () => {
@@ -65,6 +78,33 @@ describe("image providers against a real registry (basic auth)", { skip, timeout
       assert.doesNotMatch(err.message, /wrong-password-123/);
       return true;
     });
+  });
+
+  it("pins an existing tag with this run's login: no login in state, a moved tag re-pinned, no read from state", async () => {
+    const provider = await asHostLoadsIt(existingImageProvider);
+    const pin = { registry: registry.registry, repository: "example/example--pinned", tag: "1.11.16-3" };
+    const first = await seedTags(registry, pin.repository, [pin.tag]);
+    const { outs } = await provider.create({ ...pin, login: ALICE });
+    assert.deepEqual(outs, { ...pin, digest: first });
+    // The next run's login is what diff uses: a wrong one fails, whatever state held.
+    await assert.rejects(provider.diff("id", outs, { ...pin, login: { ...ALICE, password: "expired-token-xyz" } }), (err: Error) => {
+      assert.doesNotMatch(err.message, /expired-token-xyz/);
+      return /401|unauthorized/i.test(err.message);
+    });
+    assert.deepEqual(await provider.diff("id", outs, { ...pin, login: ALICE }), { changes: false, replaces: [], deleteBeforeReplace: false });
+    // Someone pushes another image under the same tag: the preview shows an update, not a replace.
+    const other = tinyImage("pushed again under the same tag\n");
+    const second = await pushImage(registry, pin.repository, other);
+    await tagImage(registry, pin.repository, [pin.tag], other);
+    assert.deepEqual(await provider.diff("id", outs, { ...pin, login: ALICE }), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual((await provider.update("id", outs, { ...pin, login: ALICE })).outs, { ...pin, digest: second });
+    // `pulumi refresh` would hand read() only the state, which has no login: there is no read().
+    assert.equal(provider.read, undefined);
+    // A state an older version wrote still holds a login: an update drops it, keeping the pin.
+    const legacy = { ...pin, digest: second, login: ALICE };
+    assert.equal((await provider.diff("id", legacy, { ...pin, login: ALICE })).changes, true);
+    // An unknown login (a preview before credentials exist) asks nothing.
+    assert.equal((await provider.diff("id", { ...pin, digest: second }, { ...pin, login: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as never })).changes, false);
   });
 
   it("pins an existing tag to its digest, and names a missing one", async () => {

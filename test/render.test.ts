@@ -82,6 +82,15 @@ describe("render", () => {
     assert.equal(doc.deployment.locationName, "example:dev");
   });
 
+  it("joins docker.docker_root and code_path as dagster-uc's os.path.join: \"\" adds nothing, . adds ./, an absolute code_path stands alone", () => {
+    const cases: [unknown, string, string][] = [["", "example/repo.py", "example/repo.py"], [".", "example/repo.py", "./example/repo.py"], ["/opt/app", "/srv/repo.py", "/srv/repo.py"], ["/opt/app/", "repo.py", "/opt/app/repo.py"]];
+    for (const [root, codePath, expected] of cases) {
+      const copy = project({ "Pulumi.yaml": [[["config", "defaults", "value", "docker", "docker_root"], root], [["config", "defaults", "value", "code_path"], codePath]] });
+      const args = renderJson(["--stack", "dev", "--branch", "main"], copy).release.values.deployments[0].dagsterApiGrpcArgs;
+      assert.deepEqual(args, ["-f", expected], `docker_root ${JSON.stringify(root)}`);
+    }
+  });
+
   it("pins the chart version to dagster_version unless use_latest_chart_version", () => {
     const pinned = project({ "Pulumi.dev.yaml": [[["config", `${P}:use_latest_chart_version`], false]] });
     assert.equal(renderJson(["--stack", "dev", "--branch", "main"], pinned).release.version, "1.11.16");
@@ -334,6 +343,64 @@ describe("render, building the image", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).image.buildArgs.API_TOKEN, "[secret]");
     assert.ok(!result.stdout.includes("very-secret-value"));
+  });
+
+  it("treats KEY=${NAME} like KEY: a secret build arg, masked with every other value from the environment", () => {
+    const dir = projectCopy({
+      "Pulumi.dev.yaml": [
+        [["config", `${P}:docker`, "docker_env_vars"], ["PIP_TOKEN=${PIP_TOKEN}", "ON_K8S=1"]],
+        [["config", `${P}:kubernetes`, "user_code_deployment_env"], [
+          { name: "API_KEY", value: "${API_KEY}" },
+          { name: "ENVIRONMENT", value: "dev" },
+          { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "dagster-db", key: "password" } } },
+          { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        ]],
+      ],
+    });
+    cleanups.push(dir.cleanup);
+    const result = runCli(["render", "--dir", dir.dir, "--stack", "dev", "--branch", "main"], { env: cleanEnv({ PIP_TOKEN: "pip-secret-123", API_KEY: "api-secret-456" }) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, /pip-secret-123|api-secret-456/);
+    const doc = JSON.parse(result.stdout);
+    assert.deepEqual(doc.image.buildArgs, { BRANCH_NAME: "main", PIP_TOKEN: "[secret]", ON_K8S: "1" });
+    assert.deepEqual(doc.config.docker.docker_env_vars, ["[secret]", "ON_K8S=1"]);
+    const env = doc.release.values.deployments[0].env;
+    assert.deepEqual(env, [
+      { name: "API_KEY", value: "[secret]" },
+      { name: "ENVIRONMENT", value: "dev" },
+      { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "dagster-db", key: "password" } } },
+      { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    ]);
+    assert.equal(doc.config.kubernetes.user_code_deployment_env[0].value, "[secret]");
+    assert.deepEqual(validate(doc.release.values), []);
+  });
+
+  it("shows a key set with --secret as [secret], and refuses --secret on a key that makes names", () => {
+    const secured = projectCopy({ "Pulumi.dev.yaml": [[["config", `${P}:kubernetes`, "user_code_deployment_env"], [{ name: "TOKEN", value: { secure: "v1:abc:def" } }]]] });
+    cleanups.push(secured.cleanup);
+    const doc = render(secured.dir);
+    assert.equal(doc.config.kubernetes, "[secret]");
+    assert.deepEqual(doc.release.values.deployments[0].env, [{ name: "TOKEN", value: "[secret]" }]);
+    const named = projectCopy({ "Pulumi.dev.yaml": [[["config", `${P}:deployment_name_suffix`], { secure: "v1:abc:def" }]] });
+    cleanups.push(named.cleanup);
+    const result = runCli(["render", "--dir", named.dir, "--stack", "dev", "--branch", "main"], { env: cleanEnv() });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: Pulumi\.dev\.yaml: deployment_name_suffix: set with --secret, but it makes the names .*; set it again without --secret\n$/);
+  });
+
+  it("never shows a secret or environment value in an error: it names the key and what it expects", () => {
+    const dir = projectCopy({
+      "Pulumi.dev.yaml": [
+        [["config", `${P}:kubernetes`, "requests"], { cpu: "${CPU_REQUEST}" }],
+        [["config", `${P}:kubernetes`, "user_code_deployment_env"], [{ name: "BAD", valueFrom: { secretKeyRef: { name: "Not_A_Name", key: "k" } } }]],
+      ],
+    });
+    cleanups.push(dir.cleanup);
+    const result = runCli(["render", "--dir", dir.dir, "--stack", "dev", "--branch", "main"], { env: cleanEnv({ CPU_REQUEST: "secret-cpu-text" }) });
+    assert.equal(result.code, 1);
+    assert.doesNotMatch(result.stderr, /secret-cpu-text/);
+    assert.match(result.stderr, /^error: Pulumi\.dev\.yaml: kubernetes\.requests\.cpu: expected a Kubernetes quantity such as 150m; the value is secret \(--secret or \$\{NAME\}\), so it is not shown$/m);
+    assert.match(result.stderr, /kubernetes\.user_code_deployment_env\[0\]\.valueFrom\.secretKeyRef\.name: expected a Kubernetes object name/);
   });
 
   it("gives the same source hash twice over an unchanged tree, a new one when the context changes, not for ignored files", () => {

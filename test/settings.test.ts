@@ -253,4 +253,46 @@ describe("stack config as Pulumi hands it over", () => {
     assert.equal(decodeConfigValue("1.11.16"), "1.11.16");
     assert.equal(decodeConfigValue("[not json"), "[not json");
   });
+
+  it("takes Kubernetes valueFrom sources for the code server's env, exactly one per variable", () => {
+    const env = [
+      { name: "A", value: "1" },
+      { name: "B", valueFrom: { secretKeyRef: { name: "db", key: "password", optional: "true" } } },
+      { name: "C", valueFrom: { configMapKeyRef: { name: "settings", key: "mode.conf" } } },
+      { name: "D", valueFrom: { fieldRef: { fieldPath: "metadata.labels['app.kubernetes.io/name']" } } },
+      { name: "E", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } } },
+    ];
+    const settings = resolveSettings(defaults, stack({ kubernetes: { context: "aks-dev", user_code_deployment_env: env } }), {});
+    assert.deepEqual(settings.kubernetes.user_code_deployment_env[1], { name: "B", valueFrom: { secretKeyRef: { name: "db", key: "password", optional: true } } });
+    const bad = [
+      { name: "NONE" },
+      { name: "BOTH", value: "x", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      { name: "TWO", valueFrom: { secretKeyRef: { name: "a", key: "b" }, configMapKeyRef: { name: "a", key: "b" } } },
+      { name: "FIELD", valueFrom: { fieldRef: { fieldPath: "spec.containers" } } },
+      { name: "KEY", valueFrom: { secretKeyRef: { name: "db", key: "no/slash" } } },
+      { name: "TYPO", valueFrom: { secretKeyRefs: { name: "db", key: "k" } } },
+    ];
+    assert.deepEqual(problems(stack({ kubernetes: { context: "aks-dev", user_code_deployment_env: bad } })), [
+      "Pulumi.dev.yaml: kubernetes.user_code_deployment_env[0]: expected exactly one of value and valueFrom (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef)",
+      "Pulumi.dev.yaml: kubernetes.user_code_deployment_env[1]: expected exactly one of value and valueFrom (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef)",
+      "Pulumi.dev.yaml: kubernetes.user_code_deployment_env[2].valueFrom: expected exactly one of secretKeyRef, configMapKeyRef, fieldRef and resourceFieldRef, got secretKeyRef and configMapKeyRef",
+      "Pulumi.dev.yaml: kubernetes.user_code_deployment_env[3].valueFrom.fieldRef.fieldPath: expected a pod field such as metadata.name, metadata.labels['app'], spec.nodeName or status.podIP, got \"spec.containers\"",
+      "Pulumi.dev.yaml: kubernetes.user_code_deployment_env[4].valueFrom.secretKeyRef.key: expected a data key such as password (letters, digits, '-', '_' and '.'), got \"no/slash\"",
+      "Pulumi.dev.yaml: kubernetes.user_code_deployment_env[5].valueFrom.secretKeyRefs: unknown key (did you mean \"secretKeyRef\"?)",
+    ]);
+  });
+
+  it("names the key and the expected type, never the value, for a key set with --secret", () => {
+    const layer = stack({ kubernetes: { context: "aks-dev", requests: { cpu: "hunter2" }, node: "no spaces allowed secret" } });
+    try {
+      resolveSettings(defaults, layer, {}, { secretKeys: new Set(["kubernetes"]) });
+      assert.fail("expected the configuration to be rejected");
+    } catch (err) {
+      assert.ok(err instanceof UserError);
+      assert.deepEqual([...err.problems].sort(), [
+        "Pulumi.dev.yaml: kubernetes.node: expected a node pool name usable as a label value (at most 63 letters, digits, '-', '_' or '.'); the value is secret (--secret or ${NAME}), so it is not shown",
+        "Pulumi.dev.yaml: kubernetes.requests.cpu: expected a Kubernetes quantity such as 150m; the value is secret (--secret or ${NAME}), so it is not shown",
+      ]);
+    }
+  });
 });

@@ -3,7 +3,10 @@ import { EXISTING_IMAGE_TYPE } from "../../components/existingImage";
 import { IMAGE_VERSION_TYPE } from "../../components/imageVersion";
 import { WORKSPACE_ENTRY_TYPE } from "../../components/workspaceEntry";
 import { currentGitBranch } from "../../lib/plan/branch";
-import { planDeployment } from "../../lib/plan/plan";
+import type { Path } from "../../lib/config/interpolate";
+import { planDeployment, type DeploymentPlan } from "../../lib/plan/plan";
+import { isSecretSetting, type SettingSecrets } from "../../lib/plan/secrets";
+import { isMapping } from "../../lib/shared/merge";
 import { RegistryClient } from "../../lib/registry/client";
 import { readStackFiles, SECRET_PLACEHOLDER } from "../../lib/config/stackFiles";
 import { checkStackName } from "../../lib/shared/stackName";
@@ -34,7 +37,16 @@ export const render: Command = async (args, io) => {
   if (values.branch !== undefined) files.config[`${files.project}:branch`] = values.branch;
   if (values.suffix !== undefined) files.config[`${files.project}:deployment_name_suffix`] = values.suffix;
 
-  const plan = planDeployment({ project: files.project, stack, config: files.config, env: io.env, cwd: dir, gitBranch: currentGitBranch, stackFile: files.stackFile });
+  const plan = planDeployment({
+    project: files.project,
+    stack,
+    config: files.config,
+    env: io.env,
+    cwd: dir,
+    gitBranch: currentGitBranch,
+    stackFile: files.stackFile,
+    secretKeys: files.secretKeys,
+  });
   const resolveTag = values["resolve-tag"] === true;
 
   // render contacts nothing: the program leaves the chart as configured (the version "latest" unresolved).
@@ -70,11 +82,11 @@ export const render: Command = async (args, io) => {
       repo: repositoryOpts?.repo ?? null,
       version: release.inputs.version ?? null,
       skipSchemaValidation: plan.settings.helm.skip_schema_validation,
-      values: release.inputs.values,
+      values: release.secretPaths.includes("values") ? maskStrings(release.inputs.values, environmentSecrets(plan)) : release.inputs.values,
     },
     workspace: workspaceSection(findOne(run.resources, WORKSPACE_ENTRY_TYPE)),
     outputs: run.outputs,
-    config: maskSecretKeys(plan.settings, [...files.secretKeys.map((key) => key.slice(files.project.length + 1)), "registry_password"]),
+    config: maskSecretSettings(plan.settings, { ...plan.secrets, keys: new Set([...plan.secrets.keys, "registry_password"]) }),
   };
   io.stdout(`${JSON.stringify(document, null, 2)}\n`);
   return 0;
@@ -136,9 +148,37 @@ async function registryNextTag(inputs: Record<string, unknown>, env: NodeJS.Proc
   return nextVersion(await client.listTags(String(inputs.repository)), String(inputs.dagsterVersion));
 }
 
-/** Top-level settings that came from `secure:` config are shown as "[secret]". */
-function maskSecretKeys<T extends object>(settings: T, secretKeys: readonly string[]): T {
-  const copy = { ...settings } as Record<string, unknown>;
-  for (const key of secretKeys) if (key in copy && copy[key] !== undefined) copy[key] = SECRET_PLACEHOLDER;
-  return copy as T;
+/**
+ * The settings with every secret one shown as "[secret]": keys set with --secret (`secure:`, which
+ * render cannot decrypt anyway) and the values from the environment the program keeps secret.
+ */
+function maskSecretSettings(settings: object, secrets: SettingSecrets): unknown {
+  const walk = (node: unknown, at: Path): unknown => {
+    if (node === undefined) return undefined;
+    if (at.length === 1 && secrets.keys.has(String(at[0]))) return SECRET_PLACEHOLDER;
+    if (Array.isArray(node)) return node.map((item, i) => walk(item, [...at, i]));
+    if (isMapping(node)) return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(value, [...at, key])]));
+    return at.length > 0 && isSecretSetting(secrets, at) ? SECRET_PLACEHOLDER : node;
+  };
+  return walk(settings, []);
+}
+
+/** The texts that came from the environment into secret settings: what render must not print. */
+function environmentSecrets(plan: DeploymentPlan): Set<string> {
+  const texts = new Set<string>();
+  for (const at of plan.secrets.fromEnvironment) {
+    if (!isSecretSetting({ keys: new Set(), fromEnvironment: plan.secrets.fromEnvironment }, at)) continue;
+    let node: unknown = plan.settings;
+    for (const part of at) node = Array.isArray(node) || isMapping(node) ? (node as Record<string | number, unknown>)[part] : undefined;
+    if (typeof node === "string" && node !== "") texts.add(node);
+  }
+  return texts;
+}
+
+/** `tree` with every string that is one of `secrets` shown as "[secret]". */
+function maskStrings(tree: unknown, secrets: ReadonlySet<string>): unknown {
+  if (typeof tree === "string") return secrets.has(tree) ? SECRET_PLACEHOLDER : tree;
+  if (Array.isArray(tree)) return tree.map((item) => maskStrings(item, secrets));
+  if (isMapping(tree)) return Object.fromEntries(Object.entries(tree).map(([key, value]) => [key, maskStrings(value, secrets)]));
+  return tree;
 }

@@ -64,19 +64,24 @@ export function interpolateString(
   return { value, problems, unset };
 }
 
-/** Interpolates every string in a YAML/JSON tree, collecting one problem per bad reference. */
+/**
+ * Interpolates every string in a YAML/JSON tree, collecting one problem per bad reference, and the
+ * paths of the strings that took (or may take) their text from the environment.
+ */
 export function interpolateTree(
   tree: unknown,
   env: NodeJS.ProcessEnv,
   options: InterpolateOptions = {},
-): { value: unknown; problems: InterpolationProblem[]; unset: Path[] } {
+): { value: unknown; problems: InterpolationProblem[]; unset: Path[]; fromEnvironment: Path[] } {
   const problems: InterpolationProblem[] = [];
   const unset: Path[] = [];
+  const fromEnvironment: Path[] = [];
   const walk = (node: unknown, path: Path): unknown => {
     if (typeof node === "string") {
       const result = interpolateString(node, env, options);
       for (const message of result.problems) problems.push({ path, message });
       if (result.unset.length > 0) unset.push(path);
+      if (usesVariables(node)) fromEnvironment.push(path);
       return result.value;
     }
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
@@ -85,5 +90,10 @@ export function interpolateTree(
     }
     return node;
   };
-  return { value: walk(tree, []), problems, unset };
+  return { value: walk(tree, []), problems, unset, fromEnvironment };
+}
+
+/** Whether a string holds a `${...}` reference (a `$${` literal is none): its value is the environment's. */
+export function usesVariables(text: string): boolean {
+  return text.split("$${").join("").includes("${");
 }

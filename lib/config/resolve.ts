@@ -11,16 +11,34 @@ export interface ConfigLayer {
   readonly values: Mapping;
 }
 
+export interface ResolveOptions extends InterpolateOptions {
+  /** Top-level keys set with `--secret`: no message shows their values. @default none */
+  readonly secretKeys?: ReadonlySet<string>;
+}
+
+/** The settings, and where secret values sit in them. */
+export interface ResolvedSettings {
+  readonly settings: Settings;
+  /** Paths of the strings that took their text from the environment (`${NAME}`). */
+  readonly fromEnvironment: readonly Path[];
+}
+
 /**
  * defaults (Pulumi.yaml), then the stack's keys deep-merged over them, then `${NAME}` substituted
  * from the environment, then validated. Every problem becomes one line naming file and key path.
  */
-export function resolveSettings(defaults: ConfigLayer, stack: ConfigLayer, env: NodeJS.ProcessEnv, options: InterpolateOptions = {}): Settings {
+export function resolveSettings(defaults: ConfigLayer, stack: ConfigLayer, env: NodeJS.ProcessEnv, options: ResolveOptions = {}): Settings {
+  return resolveStackSettings(defaults, stack, env, options).settings;
+}
+
+/** `resolveSettings`, also saying which values came from the environment. */
+export function resolveStackSettings(defaults: ConfigLayer, stack: ConfigLayer, env: NodeJS.ProcessEnv, options: ResolveOptions = {}): ResolvedSettings {
   const merged = deepMerge(defaults.values, stack.values);
   const origin = (path: Path) => keyOrigin(defaults, stack, path);
 
   const interpolated = interpolateTree(withoutNulls(merged), env, options);
   const problems = interpolated.problems.map((p) => `${origin(p.path)}: ${formatPath(p.path)}: ${p.message}`);
+  const hidden = (path: Path) => isConcealed(path, options.secretKeys ?? new Set(), interpolated.fromEnvironment);
 
   // A value whose variable is missing would only fail validation again: report it once. One whose
   // variable is left unchecked cannot be validated at all.
@@ -30,13 +48,45 @@ export function resolveSettings(defaults: ConfigLayer, stack: ConfigLayer, env: 
     for (const issue of parsed.error.issues) {
       for (const { path, message } of describeIssue(issue)) {
         if (unresolved.has(formatPath(path))) continue;
-        const line = `${origin(path)}: ${formatPath(path)}: ${message}`;
+        const line = `${origin(path)}: ${formatPath(path)}: ${hidden(path) ? concealMessage(message, valueAt(interpolated.value, path)) : message}`;
         if (!problems.includes(line)) problems.push(line);
       }
     }
   }
   if (problems.length > 0 || !parsed.success) throw new UserError(problems);
-  return parsed.data;
+  return { settings: parsed.data, fromEnvironment: interpolated.fromEnvironment };
+}
+
+/**
+ * Whether the value at `path` must not be shown: under a key set with `--secret`, or holding (or
+ * inside) a string taken from the environment.
+ */
+export function isConcealed(path: Path, secretKeys: ReadonlySet<string>, fromEnvironment: readonly Path[]): boolean {
+  if (path.length > 0 && secretKeys.has(String(path[0]))) return true;
+  return fromEnvironment.some((envPath) => startsWith(envPath, path) || startsWith(path, envPath));
+}
+
+function startsWith(path: Path, prefix: Path): boolean {
+  return prefix.length <= path.length && prefix.every((part, i) => part === path[i]);
+}
+
+/** The problem without the value: what was expected, and that the value is secret. */
+function concealMessage(message: string, value: unknown): string {
+  const got = message.indexOf(", got ");
+  if (got !== -1) return `${message.slice(0, got)}; the value is secret (--secret or \${NAME}), so it is not shown`;
+  if (message === "required, but not set" || message.startsWith("unknown key")) return message;
+  const texts = [JSON.stringify(value), typeof value === "string" ? value : undefined].filter((t): t is string => t !== undefined && t.length > 0);
+  return texts.some((t) => message.includes(t)) ? "not valid; the value is secret (--secret or ${NAME}), so it is not shown" : message;
+}
+
+function valueAt(tree: unknown, path: Path): unknown {
+  let node = tree;
+  for (const part of path) {
+    if (Array.isArray(node) && typeof part === "number") node = node[part];
+    else if (isMapping(node) && typeof part === "string") node = node[part];
+    else return undefined;
+  }
+  return node;
 }
 
 /**
@@ -111,12 +161,22 @@ function unknownKeyMessage(key: string, known: readonly string[]): string {
 function knownKeysAt(path: Path): readonly string[] {
   let schema: z.core.$ZodType = settingsSchema;
   for (const part of path) {
-    const shape = objectShape(schema);
-    const next = shape && typeof part === "string" ? shape[part] : undefined;
+    const next = typeof part === "number" ? arrayElement(schema) : objectShape(schema)?.[part];
     if (!next) return [];
     schema = next;
   }
   return Object.keys(objectShape(schema) ?? {});
+}
+
+function arrayElement(schema: z.core.$ZodType): z.core.$ZodType | undefined {
+  let current = schema;
+  for (let depth = 0; depth < 5; depth++) {
+    const def = current._zod.def as { type: string; innerType?: z.core.$ZodType; element?: z.core.$ZodType };
+    if (def.type === "array") return def.element;
+    if (!def.innerType) return undefined;
+    current = def.innerType;
+  }
+  return undefined;
 }
 
 function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {

@@ -6,8 +6,10 @@ import { INSTANCE_DEFAULTS } from "../shared/dagsterInstance";
 import {
   isDns1123Label,
   isDns1123Subdomain,
+  isConfigMapKey,
   isEnvVarName,
   isLabelValue,
+  isPodFieldPath,
   isQualifiedName,
   isQuantity,
   quantityValue,
@@ -87,9 +89,42 @@ const resources = z.strictObject({ cpu: quantity.optional(), memory: quantity.op
 const objectName = checked(isDns1123Subdomain, "a Kubernetes object name (lowercase letters, digits, '-' and '.')");
 const nameRef = z.strictObject({ name: objectName });
 const envVarName = checked(isEnvVarName, "an environment variable name such as MY_VAR");
-const envVar = z.strictObject({ name: envVarName, value: text });
+const dataKeyRef = z.strictObject({
+  name: objectName,
+  key: checked(isConfigMapKey, "a data key such as password (letters, digits, '-', '_' and '.')"),
+  optional: flag.optional(),
+});
+const fieldRef = z.strictObject({
+  fieldPath: checked(isPodFieldPath, "a pod field such as metadata.name, metadata.labels['app'], spec.nodeName or status.podIP"),
+  apiVersion: z.literal("v1", { error: (issue) => `expected "v1", got ${show(issue.input)}` }).optional(),
+});
+const resourceFieldRef = z.strictObject({
+  resource: checked((v) => /^(limits|requests)\.(cpu|memory|ephemeral-storage)$/.test(v), "a container resource such as limits.memory or requests.cpu"),
+  containerName: text.optional(),
+  divisor: quantity.optional(),
+});
+const ENV_VAR_SOURCES = ["secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef"] as const;
+const sourcesGiven = (source: unknown) => ENV_VAR_SOURCES.filter((key) => (source as Record<string, unknown> | undefined)?.[key] !== undefined);
+/** Only checked once the entry is otherwise valid, so an unknown key is reported alone. */
+const whenValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
 
-/** `KEY` (value taken from the deploying environment) or `KEY=VALUE` (literal). */
+/** Kubernetes' EnvVarSource: a value the cluster fills in, so secrets stay out of the config. */
+const envVarSource = z
+  .strictObject({ secretKeyRef: dataKeyRef.optional(), configMapKeyRef: dataKeyRef.optional(), fieldRef: fieldRef.optional(), resourceFieldRef: resourceFieldRef.optional() })
+  .refine((source) => sourcesGiven(source).length === 1, {
+    ...whenValid,
+    error: (issue) => {
+      const given = sourcesGiven(issue.input);
+      return `expected exactly one of secretKeyRef, configMapKeyRef, fieldRef and resourceFieldRef, got ${given.length === 0 ? "none" : given.join(" and ")}`;
+    },
+  });
+const envVar = z
+  .strictObject({ name: envVarName, value: text.optional(), valueFrom: envVarSource.optional() })
+  .refine((entry) => (entry.value === undefined) !== (entry.valueFrom === undefined), {
+    ...whenValid,
+    error: "expected exactly one of value and valueFrom (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef)",
+  });
+
 const dockerEnvVar = text.refine((entry) => isEnvVarName(entry.split("=")[0] ?? ""), {
   error: (issue) => `expected KEY or KEY=VALUE with KEY an environment variable name, got ${show(issue.input)}`,
 });

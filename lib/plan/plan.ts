@@ -4,11 +4,12 @@ import { UserError } from "../shared/errors";
 import { deploymentNames, type DeploymentNames } from "./names";
 import { imageEnv, type ImageEnv } from "./imageEnv";
 import { projectName } from "./project";
+import { isSecretSetting, type SettingSecrets } from "./secrets";
 import { isInside, realPath } from "./projectPaths";
-import { keyOrigin, resolveSettings } from "../config/resolve";
+import { isConcealed, keyOrigin, resolveStackSettings } from "../config/resolve";
 import { parseRegistryAddress, type RegistryAddress } from "../config/registryAddress";
 import type { Settings } from "../config/schema";
-import { stackConfigLayers } from "../config/stackConfig";
+import { DEFAULTS_KEY, stackConfigLayers } from "../config/stackConfig";
 
 /** Everything the program decides before it registers a single resource. */
 export interface DeploymentPlan {
@@ -23,7 +24,15 @@ export interface DeploymentPlan {
   readonly project: string | undefined;
   /** Absolute path of `repository_root`. */
   readonly repositoryRoot: string;
+  /** Which settings hold secrets: everything derived from them stays a Pulumi secret. */
+  readonly secrets: SettingSecrets;
 }
+
+/**
+ * Keys that make the names of Kubernetes objects, the Dagster location and Pulumi resources (or the
+ * image tags and chart version): those are visible wherever the deployment is, so cannot be secret.
+ */
+const PUBLIC_KEYS = ["environment", "branch", "deployment_name_suffix", "project_name_override", "use_project_name", "cicd", "dagster_version"] as const;
 
 export interface PlanInputs {
   readonly project: string;
@@ -35,13 +44,27 @@ export interface PlanInputs {
   readonly gitBranch: (dir: string) => string | undefined;
   /** The file the stack's own keys were read from, for messages. @default `Pulumi.<stack>.yaml` */
   readonly stackFile?: string;
+  /** Config keys (`<project>:<key>`) Pulumi holds as secrets (`pulumi config set --secret`). @default none */
+  readonly secretKeys?: readonly string[];
 }
 
 /** config → settings → names; throws a UserError listing every problem found. */
 export function planDeployment(inputs: PlanInputs): DeploymentPlan {
   const layers = stackConfigLayers(inputs.project, inputs.stack, inputs.config, inputs.stackFile);
-  const settings = resolveSettings(layers.defaults, layers.stack, inputs.env);
+  const secretKeys = secretSettingKeys(inputs.project, inputs.secretKeys ?? [], Object.keys(layers.defaults.values));
+  const { settings, fromEnvironment } = resolveStackSettings(layers.defaults, layers.stack, inputs.env, { secretKeys });
   const stackFile = layers.stack.file;
+  const secrets: SettingSecrets = { keys: secretKeys, fromEnvironment };
+  const publicSecrets = PUBLIC_KEYS.filter((key) => secretKeys.has(key));
+  if (publicSecrets.length > 0) {
+    throw new UserError(
+      publicSecrets.map(
+        (key) =>
+          `${keyOrigin(layers.defaults, layers.stack, [key])}: ${key}: set with --secret, but it makes the names of the deployment, ` +
+          `its image and its Dagster location, which cannot be secret; set it again without --secret`,
+      ),
+    );
+  }
 
   if (settings.cicd && inputs.stack !== settings.environment) {
     throw new UserError(
@@ -51,7 +74,9 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
   }
 
   const repositoryRoot = path.resolve(inputs.cwd, settings.repository_root);
-  if (!settings.allow_paths_outside_project) checkPaths(settings, repositoryRoot, inputs.cwd, (key) => keyOrigin(layers.defaults, layers.stack, key));
+  if (!settings.allow_paths_outside_project) {
+    checkPaths(settings, repositoryRoot, inputs.cwd, (key) => keyOrigin(layers.defaults, layers.stack, key), (key) => isConcealed(key, secretKeys, fromEnvironment));
+  }
   const branch = settings.cicd
     ? { branch: settings.environment, source: "environment (cicd: true)" }
     : resolveBranch({
@@ -68,26 +93,49 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
     configFile: stackFile,
   });
   const names = deploymentNames({ project, branch: branch.branch, suffix: settings.deployment_name_suffix });
-  return { settings, names, branch, registry: parseRegistryAddress(settings.docker.container_registry), imageEnv: imageEnv(settings, inputs.env), project, repositoryRoot };
+  const envSecret = (index: number) => isSecretSetting(secrets, ["docker", "docker_env_vars", index]);
+  return {
+    settings,
+    names,
+    branch,
+    registry: parseRegistryAddress(settings.docker.container_registry),
+    imageEnv: imageEnv(settings, inputs.env, envSecret),
+    project,
+    repositoryRoot,
+    secrets,
+  };
+}
+
+/** The settings keys behind Pulumi's secret config keys; a secret `defaults` makes all of its keys secret. */
+function secretSettingKeys(project: string, configKeys: readonly string[], defaultKeys: readonly string[]): ReadonlySet<string> {
+  const keys = new Set<string>();
+  for (const fullKey of configKeys) {
+    if (!fullKey.startsWith(`${project}:`)) continue;
+    const key = fullKey.slice(project.length + 1);
+    if (key === DEFAULTS_KEY) defaultKeys.forEach((k) => keys.add(k));
+    else keys.add(key);
+  }
+  return keys;
 }
 
 /**
  * The build context and the Dockerfile's text go into the build's inputs: they stay inside the
  * project (symlinks followed) unless `allow_paths_outside_project` says otherwise.
  */
-function checkPaths(settings: Settings, repositoryRoot: string, projectDir: string, origin: (key: string[]) => string): void {
+function checkPaths(settings: Settings, repositoryRoot: string, projectDir: string, origin: (key: string[]) => string, secret: (key: string[]) => boolean): void {
   const problems: string[] = [];
+  const shown = (key: string[], value: string, resolved: string) => (secret(key) ? "(a secret value)" : `${JSON.stringify(value)} is ${realPath(resolved)},`);
   const optIn = "set allow_paths_outside_project: true to use it anyway";
   if (!isInside(repositoryRoot, projectDir)) {
     problems.push(
-      `${origin(["repository_root"])}: repository_root: ${JSON.stringify(settings.repository_root)} is ${realPath(repositoryRoot)}, ` +
+      `${origin(["repository_root"])}: repository_root: ${shown(["repository_root"], settings.repository_root, repositoryRoot)} ` +
         `outside the project directory ${realPath(projectDir)}; ${optIn}`,
     );
   } else if (!settings.docker.image_tag) {
     const dockerfile = path.resolve(repositoryRoot, settings.docker.dockerfile);
     if (!isInside(dockerfile, repositoryRoot)) {
       problems.push(
-        `${origin(["docker", "dockerfile"])}: docker.dockerfile: ${JSON.stringify(settings.docker.dockerfile)} is ${realPath(dockerfile)}, ` +
+        `${origin(["docker", "dockerfile"])}: docker.dockerfile: ${shown(["docker", "dockerfile"], settings.docker.dockerfile, dockerfile)} ` +
           `outside repository_root ${realPath(repositoryRoot)}; ${optIn}`,
       );
     }

@@ -15,3 +15,13 @@ export function clientCredentials(login: RegistryLogin | undefined): Credentials
   const token = login.accessToken;
   return { kind: "azure", getAccessToken: async () => token };
 }
+
+/**
+ * Whether a provider operation got a login it can use: in a preview, credentials that only an
+ * update computes reach a dynamic provider as Pulumi's "unknown" placeholder instead.
+ */
+export function isKnownLogin(login: unknown): login is RegistryLogin {
+  if (typeof login !== "object" || login === null) return false;
+  const { kind } = login as { kind?: unknown };
+  return kind === "anonymous" || kind === "basic" || kind === "azure";
+}

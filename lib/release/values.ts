@@ -7,11 +7,16 @@ export interface ImageRef {
   readonly tag: string;
 }
 
-/** A Kubernetes `{name, value}` environment variable of the code server. */
-export interface EnvVar {
-  readonly name: string;
-  readonly value: string;
+/** Where Kubernetes takes an environment variable's value from (its EnvVarSource). */
+export interface EnvVarSource {
+  readonly secretKeyRef?: { readonly name: string; readonly key: string; readonly optional?: boolean };
+  readonly configMapKeyRef?: { readonly name: string; readonly key: string; readonly optional?: boolean };
+  readonly fieldRef?: { readonly fieldPath: string; readonly apiVersion?: string };
+  readonly resourceFieldRef?: { readonly resource: string; readonly containerName?: string; readonly divisor?: string };
 }
+
+/** A Kubernetes environment variable of the code server: `{name, value}` or `{name, valueFrom}`. */
+export type EnvVar = { readonly name: string; readonly value: string } | { readonly name: string; readonly valueFrom: EnvVarSource };
 
 export interface Resources {
   readonly cpu?: string;

@@ -36,6 +36,18 @@ export function isEnvVarName(value: string): boolean {
   return ENV_VAR_NAME.test(value);
 }
 
+/** A key of a Secret's or ConfigMap's data (`[-._a-zA-Z0-9]+`, at most 253 characters). */
+export function isConfigMapKey(value: string): boolean {
+  return value.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(value) && value !== "." && value !== "..";
+}
+
+/** The pod fields the downward API gives an environment variable (`fieldRef.fieldPath`). */
+export function isPodFieldPath(value: string): boolean {
+  if (/^metadata\.(name|namespace|uid)$|^spec\.(nodeName|serviceAccountName)$|^status\.(hostIP|hostIPs|podIP|podIPs)$/.test(value)) return true;
+  const keyed = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(value);
+  return keyed !== null && isQualifiedName(keyed[2] ?? "");
+}
+
 export function isQuantity(value: string): boolean {
   return QUANTITY.test(value);
 }
