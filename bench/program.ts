@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { projectCopy } from "../test/support/repo";
-import { compare, REPO_ROOT, timedNode, type Case, type CaseResult } from "./measure";
+import { CLI, compare, REPO_ROOT, timedNode, type Case, type CaseResult } from "./measure";
 
 export interface ProgramResult {
   readonly results: CaseResult[];
@@ -14,8 +14,7 @@ export interface ProgramResult {
   readonly azureNativeOff: number;
 }
 
-const CLI = path.join(REPO_ROOT, "cli/main.ts");
-const BASELINE = path.join(REPO_ROOT, "bench/baseline/main.ts");
+const BASELINE = path.join(REPO_ROOT, "bench/baseline/main.cjs");
 
 export async function programBench(runs: number): Promise<ProgramResult> {
   // A copy of the project whose dev stack logs in with a user instead of Azure.
@@ -23,11 +22,11 @@ export async function programBench(runs: number): Promise<ProgramResult> {
   try {
     const node = (file: string, args: readonly string[]) => () => timedNode(file, args, { probe: true });
     const cases: Case[] = [
-      { name: "baseline program (3 resources)", command: "node --import tsx bench/baseline/main.ts", run: node(BASELINE, []) },
-      { name: "render --stack dev (use_az_login: true)", command: "node --import tsx cli/main.ts render --stack dev", run: node(CLI, ["render", "--stack", "dev"]) },
+      { name: "baseline program (3 resources)", command: "node bench/baseline/main.cjs", run: node(BASELINE, []) },
+      { name: "render --stack dev (use_az_login: true)", command: "node dist/cli/main.js render --stack dev", run: node(CLI, ["render", "--stack", "dev"]) },
       {
         name: "render --stack dev (use_az_login: false)",
-        command: "node --import tsx cli/main.ts render --stack dev --dir <copy> --branch main",
+        command: "node dist/cli/main.js render --stack dev --dir <copy> --branch main",
         run: node(CLI, ["render", "--stack", "dev", "--dir", copy.dir, "--branch", "main"]),
       },
     ];
