@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   }
   if (only.has("program")) {
     log("2. program evaluation");
-    sections.push(programTable(await programBench(runs)));
+    sections.push(programTable(await programBench(runs, log)));
   }
   if (only.has("hash")) {
     log("3. source hashing");
@@ -104,13 +104,14 @@ function startupTable(s: StartupResult): string {
 }
 
 function programTable(p: ProgramResult): string {
-  const real = p.results[1]!;
+  const [, real, userLogin] = p.results;
+  const worst = (key: "timeRatio" | "rssRatio") => Math.max(real![key] ?? NaN, userLogin![key] ?? NaN);
   return [
-    `### 2. Program evaluation (${real.time.n} runs per case after 1 warm-up, whole process)`,
+    `### 2. Program evaluation (${real!.time.n} runs per case after 1 warm-up, whole process)`,
     "",
     ...timeTable(p.results, true),
     "",
-    `Target time ≤ 1.3× baseline: ${verdict(real.timeRatio, 1.3)}. Target memory ≤ 1.2×: ${verdict(real.rssRatio ?? NaN, 1.2)}.`,
+    `Target time ≤ 1.3× baseline (both logins): ${verdict(worst("timeRatio"), 1.3)}. Target memory ≤ 1.2×: ${verdict(worst("rssRatio"), 1.2)}.`,
     `@pulumi/azure-native modules loaded: ${p.azureNativeOn} with use_az_login true, ${p.azureNativeOff} with it false (asserted).`,
   ].join("\n");
 }
