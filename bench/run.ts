@@ -113,6 +113,9 @@ function programTable(p: ProgramResult): string {
     "",
     `Target time ≤ 1.3× baseline (both logins): ${verdict(worst("timeRatio"), 1.3)}. Target memory ≤ 1.2×: ${verdict(worst("rssRatio"), 1.2)}.`,
     `@pulumi/azure-native modules loaded: ${p.azureNativeOn} with use_az_login true, ${p.azureNativeOff} with it false (asserted).`,
+    `Pulumi's closure serializer on the three providers (what pulumi.dynamic.Resource ran on every evaluation; bench/closure-cost.cjs, ${p.closure.byValue.n} runs): ` +
+      `${spread(p.closure.byValue, fmtMs)} writing them out by value (${p.closure.byValue.chars.toLocaleString("en")} characters, this repository's dist), ` +
+      `${spread(p.closure.installed, fmtMs)} as requires of the installed package (${p.closure.installed.chars.toLocaleString("en")} characters). The program no longer runs it (components/dynamicResource.ts).`,
   ].join("\n");
 }
 

@@ -58,16 +58,19 @@ export function requireText(specifier: string, exportName: string): string {
   return `exports.handler = function () {\n  return require(${JSON.stringify(specifier)})[${JSON.stringify(exportName)}];\n};\n`;
 }
 
+/** The package's compiled files: this module is dist/components/dynamicResource.js. */
+const DIST = path.resolve(__dirname, "..");
+
 /**
- * `dagster-code-locations/internal/<path>.js` when requiring that from `dir`'s node_modules (the
- * lookup the host makes: no self-reference, since its module has no file) gives `file` itself;
- * undefined otherwise.
+ * `dagster-code-locations/internal/<path>.js` for the compiled module `file` (under `dist`), when
+ * requiring that from `dir`'s node_modules (the lookup the host makes: no self-reference, since
+ * its module has no file) gives `file` itself: an installed package, a symlinked one (npm link,
+ * pnpm), or this repository's own link (see package.json's prepare). undefined otherwise.
  */
-export function installedSpecifier(file: string, dir: string): string | undefined {
-  const marker = `${path.sep}node_modules${path.sep}${PACKAGE.split("/").join(path.sep)}${path.sep}dist${path.sep}`;
-  const at = file.lastIndexOf(marker);
-  if (at < 0) return undefined;
-  const specifier = `${PACKAGE}/internal/${file.slice(at + marker.length).split(path.sep).join("/")}`;
+export function installedSpecifier(file: string, dir: string, dist = DIST): string | undefined {
+  const relative = path.relative(dist, file);
+  if (relative.startsWith("..") || path.isAbsolute(relative) || !relative.endsWith(".js")) return undefined;
+  const specifier = `${PACKAGE}/internal/${relative.split(path.sep).join("/")}`;
   try {
     // A require from inside dir/node_modules looks up dir/node_modules and its parents', and never
     // resolves a package by its own name: the same lookup as a module without a file in dir.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -25,7 +25,7 @@ before(async () => {
 });
 
 describe("a dynamic resource's __provider", () => {
-  it("is Pulumi's serialized closure when the program does not resolve the package from node_modules (this repository)", async () => {
+  it("is Pulumi's serialized closure when the project would not load the running module (sources under tsx)", async () => {
     const { ImageVersion } = require("../components/imageVersion") as typeof import("../components/imageVersion"); // eslint-disable-line @typescript-eslint/no-require-imports
     const version = new ImageVersion("v", { registry: "r.example", repository: "x", dagsterVersion: "1.11.16", sourceHash: "h", login: { kind: "anonymous" } });
     await new Promise((done) => version.urn.apply(done));
@@ -52,15 +52,25 @@ describe("installedSpecifier", () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  const dist = () => path.join(dir, "node_modules", "dagster-code-locations", "dist");
+
   it("names the installed module by package name when the project resolves it to the same file", () => {
-    assert.equal(installedSpecifier(file, dir), "dagster-code-locations/internal/components/imageVersion.js");
-    assert.equal(installedSpecifier(file, path.join(dir, "sub", "dir")), "dagster-code-locations/internal/components/imageVersion.js");
+    assert.equal(installedSpecifier(file, dir, dist()), "dagster-code-locations/internal/components/imageVersion.js");
+    assert.equal(installedSpecifier(file, path.join(dir, "sub", "dir"), dist()), "dagster-code-locations/internal/components/imageVersion.js");
   });
 
-  it("gives nothing for a module the project would resolve elsewhere, or not at all", () => {
-    assert.equal(installedSpecifier(path.join(__dirname, "..", "dist", "components", "imageVersion.js"), dir), undefined);
-    assert.equal(installedSpecifier(file, tmpdir()), undefined);
-    assert.equal(installedSpecifier(path.join(__dirname, "..", "dist", "components", "imageVersion.js"), path.join(__dirname, "..")), undefined);
+  it("gives nothing for a module the project would resolve elsewhere, or not at all, or outside the package", () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), "dcl-elsewhere-"));
+    try {
+      // Another copy of the package: the host would load that one, not the running module.
+      cpSync(path.join(dir, "node_modules"), path.join(elsewhere, "node_modules"), { recursive: true });
+      assert.equal(installedSpecifier(file, elsewhere, dist()), undefined);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+    assert.equal(installedSpecifier(file, tmpdir(), dist()), undefined);
+    assert.equal(installedSpecifier(path.join(dir, "index.js"), dir, dist()), undefined);
+    assert.equal(installedSpecifier(path.join(__dirname, "..", "components", "imageVersion.ts"), path.join(__dirname, ".."), path.join(__dirname, "..", "dist")), undefined);
   });
 
   it("writes a provider module the host loads from the project directory", () => {
