@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { compare, REPO_ROOT, timed, timedNode, type Case, type CaseResult, type Sample } from "./measure";
+import { compare, REPO_ROOT, timed, timedTsx, type Case, type CaseResult, type Sample } from "./measure";
 
 export interface HashSizeResult {
   readonly files: number;
@@ -90,7 +90,7 @@ export async function hashBench(fileCounts: readonly number[], runsFor: (files: 
       const reports: { mode: "first" | "repeated" | "walk"; report: ChildReport }[] = [];
       const hashRun = (mode: "first" | "repeated" | "walk") => async (): Promise<Sample> => {
         const args = mode === "walk" ? [tree, walkCacheDir, "--no-git"] : [tree, cacheDir, ...(mode === "first" ? ["--cold"] : [])];
-        const { stdout } = await timedNode(CHILD, args);
+        const { stdout } = await timedTsx(CHILD, args);
         const report = JSON.parse(stdout) as ChildReport;
         reports.push({ mode, report });
         return { ms: report.ms };

@@ -102,12 +102,25 @@ export async function timed(command: string, args: readonly string[], options: S
   }
 }
 
+/** The compiled command, as the package's bin and `npm run` start it (`npm run bench` builds it first). */
+export const CLI = path.join(REPO_ROOT, "dist/cli/main.js");
+
 /**
- * `node [--require probe.cjs] --import tsx FILE ARGS`, timed: how `npm run` starts our commands,
- * plus the probe when `options.probe` asks for peak RSS and loaded modules.
+ * `node [--require probe.cjs] FILE ARGS`, timed: compiled JavaScript as users run it (no TypeScript
+ * loader), plus the probe when `options.probe` asks for peak RSS and loaded modules.
  */
 export function timedNode(file: string, args: readonly string[], options: SpawnOptions = {}): Promise<Sample & { stdout: string }> {
-  return timed(process.execPath, [...(options.probe ? ["--require", PROBE] : []), "--import", "tsx", file, ...args], options);
+  return timed(process.execPath, [...(options.probe ? ["--require", PROBE] : []), file, ...args], options);
+}
+
+/** `node --import tsx FILE ARGS`: for children that time their own work inside (hash-child.ts). */
+export function timedTsx(file: string, args: readonly string[], options: SpawnOptions = {}): Promise<Sample & { stdout: string }> {
+  return timed(process.execPath, ["--import", "tsx", file, ...args], options);
+}
+
+/** `node [--require probe.cjs] dist/cli/main.js ARGS`, timed. */
+export function timedCli(args: readonly string[], options: SpawnOptions = {}): Promise<Sample & { stdout: string }> {
+  return timedNode(CLI, args, options);
 }
 
 export function fmtMs(ms: number): string {

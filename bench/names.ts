@@ -2,9 +2,8 @@
  * Benchmark 4: `names` over 10,000 branch names, as a process (what a user runs) and the naming
  * function alone in this process (what the program pays per branch).
  */
-import * as path from "node:path";
 import { deploymentNames } from "../lib/plan/names";
-import { REPO_ROOT, timedNode } from "./measure";
+import { timedCli } from "./measure";
 import { summarize, type Summary } from "./stats";
 
 export interface NamesResult {
@@ -29,8 +28,8 @@ export function branchNames(count: number): string[] {
 export async function namesBench(count: number, runs: number): Promise<NamesResult> {
   const branches = branchNames(count);
   const input = `${branches.join("\n")}\n`;
-    const run = async () => {
-    const sample = await timedNode(path.join(REPO_ROOT, "cli/main.ts"), ["names", "--stack", "dev"], { input });
+  const run = async () => {
+    const sample = await timedCli(["names", "--stack", "dev"], { input });
     const lines = sample.stdout.trim().split("\n").length;
     if (lines !== count) throw new Error(`names printed ${lines} lines for ${count} branches`);
     return sample.ms;
@@ -48,5 +47,5 @@ export async function namesBench(count: number, runs: number): Promise<NamesResu
     processMs.push(await run());
     inProcessMs.push(inProcess());
   }
-  return { branches: count, command: "node --import tsx cli/main.ts names --stack dev < 10000-branches.txt", process: summarize(processMs), inProcess: summarize(inProcessMs) };
+  return { branches: count, command: "node dist/cli/main.js names --stack dev < 10000-branches.txt", process: summarize(processMs), inProcess: summarize(inProcessMs) };
 }

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { RegistryClient } from "../lib/registry/client";
 import { nextVersion } from "../lib/registry/nextTag";
 import { seedTags, startRegistry } from "../test/support/docker-registry";
-import { compare, REPO_ROOT, timed, timedNode, type Case, type CaseResult, type Sample } from "./measure";
+import { compare, REPO_ROOT, timed, timedCli, timedNode, type Case, type CaseResult, type Sample } from "./measure";
 
 const REPOSITORY = "example/example--main";
 const DAGSTER_VERSION = "1.11.16";
@@ -41,13 +41,13 @@ export async function tagsBench(tagCount: number, runs: number): Promise<TagsRes
       { name: "skopeo list-tags", command: `skopeo list-tags --tls-verify=false docker://127.0.0.1:PORT/${REPOSITORY}`, run: verified("skopeo", () => timed("skopeo", ["list-tags", "--tls-verify=false", `docker://${host}/${REPOSITORY}`]), (out) => count(out) === tagCount) },
       {
         name: "next-tag",
-        command: `node --import tsx cli/main.ts next-tag --registry http://127.0.0.1:PORT --repository ${REPOSITORY} --dagster-version ${DAGSTER_VERSION}`,
-        run: verified("next-tag", () => timedNode(path.join(REPO_ROOT, "cli/main.ts"), nextTagArgs.slice(), { probe: true }), (out) => out.trim() === expected),
+        command: `node dist/cli/main.js next-tag --registry http://127.0.0.1:PORT --repository ${REPOSITORY} --dagster-version ${DAGSTER_VERSION}`,
+        run: verified("next-tag", () => timedCli(nextTagArgs.slice(), { probe: true }), (out) => out.trim() === expected),
       },
       {
         name: "next-tag, command module only",
-        command: "node --import tsx bench/next-tag-only.ts --registry ... (same flags)",
-        run: verified("next-tag-only", () => timedNode(path.join(REPO_ROOT, "bench/next-tag-only.ts"), nextTagArgs.slice(1)), (out) => out.trim() === expected),
+        command: "node bench/next-tag-only.cjs --registry ... (same flags)",
+        run: verified("next-tag-only", () => timedNode(path.join(REPO_ROOT, "bench/next-tag-only.cjs"), nextTagArgs.slice(1)), (out) => out.trim() === expected),
       },
       {
         name: "next-tag lookup in-process (listTags + nextVersion)",

@@ -1,5 +1,12 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from "node:v8";
 import type { Command } from "./io";
+
+// Node's fetch parses HTTP with a WebAssembly module that V8 re-compiles optimized in the
+// background; a process that is done waits for that compile before it exits (50-60 ms here, a
+// third of `next-tag`). The baseline compiler alone is plenty for a few registry answers. Set
+// before any WebAssembly is compiled, which is what V8 needs for this flag to apply.
+setFlagsFromString("--liftoff-only");
 import { COMMANDS, listHelp, PROGRAM } from "./usage";
 
 // Each command loads its own modules only when it runs: `--help`, a usage error or `names` never

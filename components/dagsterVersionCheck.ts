@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadKubeConfig } from "../lib/workspace/kube-config";
 import { WorkspaceRegistrar } from "../lib/workspace/registrar";
+import { DynamicResource } from "./dynamicResource";
 
 export interface DagsterVersionCheckArgs {
   readonly context: pulumi.Input<string>;
@@ -47,10 +48,10 @@ export const dagsterVersionCheckProvider: pulumi.dynamic.ResourceProvider<CheckI
 
 export const DAGSTER_VERSION_CHECK_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:DagsterVersionCheck";
 
-export class DagsterVersionCheck extends pulumi.dynamic.Resource {
+export class DagsterVersionCheck extends DynamicResource {
   public declare readonly warnings: pulumi.Output<string[]>;
 
   constructor(name: string, args: DagsterVersionCheckArgs, opts?: pulumi.CustomResourceOptions) {
-    super(dagsterVersionCheckProvider, name, { ...args, warnings: undefined }, opts, "dagster-code-locations", "DagsterVersionCheck");
+    super(dagsterVersionCheckProvider, { file: __filename, exportName: "dagsterVersionCheckProvider" }, "DagsterVersionCheck", name, { ...args, warnings: undefined }, opts);
   }
 }

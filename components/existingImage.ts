@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../lib/shared/errors";
 import { RegistryClient } from "../lib/registry/client";
 import { clientCredentials, isKnownLogin, type RegistryLogin } from "../lib/registry/login";
+import { DynamicResource } from "./dynamicResource";
 
 export interface ExistingImageArgs {
   readonly registry: pulumi.Input<string>;
@@ -80,10 +81,10 @@ export const existingImageProvider: pulumi.dynamic.ResourceProvider<ExistingInpu
 /** The type token Pulumi gives this dynamic resource. */
 export const EXISTING_IMAGE_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:ExistingImage";
 
-export class ExistingImage extends pulumi.dynamic.Resource {
+export class ExistingImage extends DynamicResource {
   public declare readonly digest: pulumi.Output<string>;
 
   constructor(name: string, args: ExistingImageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(existingImageProvider, name, { ...args, digest: undefined }, opts, "dagster-code-locations", "ExistingImage");
+    super(existingImageProvider, { file: __filename, exportName: "existingImageProvider" }, "ExistingImage", name, { ...args, digest: undefined }, opts);
   }
 }

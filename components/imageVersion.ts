@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryClient } from "../lib/registry/client";
 import { clientCredentials, type RegistryLogin } from "../lib/registry/login";
 import { nextVersion } from "../lib/registry/nextTag";
+import { DynamicResource } from "./dynamicResource";
 
 export interface ImageVersionArgs {
   /** `host[:port][/path]` of the registry (http:// allowed for local registries). */
@@ -75,12 +76,12 @@ export const imageVersionProvider: pulumi.dynamic.ResourceProvider<VersionInputs
 /** The type token Pulumi gives this dynamic resource. */
 export const IMAGE_VERSION_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:ImageVersion";
 
-export class ImageVersion extends pulumi.dynamic.Resource {
+export class ImageVersion extends DynamicResource {
   /** The allocated tag, `<dagster_version>-<n>`. */
   public declare readonly tag: pulumi.Output<string>;
   public declare readonly sourceHash: pulumi.Output<string>;
 
   constructor(name: string, args: ImageVersionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(imageVersionProvider, name, { ...args, tag: undefined }, opts, "dagster-code-locations", "ImageVersion");
+    super(imageVersionProvider, { file: __filename, exportName: "imageVersionProvider" }, "ImageVersion", name, { ...args, tag: undefined }, opts);
   }
 }

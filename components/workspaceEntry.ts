@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { entryMatches, type GrpcServerEntry } from "../lib/workspace/document";
 import { loadKubeConfig } from "../lib/workspace/kube-config";
 import { WorkspaceRegistrar, type RestartTargets } from "../lib/workspace/registrar";
+import { DynamicResource } from "./dynamicResource";
 
 export interface WorkspaceEntryArgs {
   /** Kube context of the Dagster instance (the release's). */
@@ -101,11 +102,11 @@ export const workspaceEntryProvider: pulumi.dynamic.ResourceProvider<EntryInputs
 /** The type token Pulumi gives this dynamic resource. */
 export const WORKSPACE_ENTRY_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:WorkspaceEntry";
 
-export class WorkspaceEntry extends pulumi.dynamic.Resource {
+export class WorkspaceEntry extends DynamicResource {
   public declare readonly restarted: pulumi.Output<string[]>;
   public declare readonly warnings: pulumi.Output<string[]>;
 
   constructor(name: string, args: WorkspaceEntryArgs, opts?: pulumi.CustomResourceOptions) {
-    super(workspaceEntryProvider, name, { ...args, restarted: undefined, warnings: undefined }, opts, "dagster-code-locations", "WorkspaceEntry");
+    super(workspaceEntryProvider, { file: __filename, exportName: "workspaceEntryProvider" }, "WorkspaceEntry", name, { ...args, restarted: undefined, warnings: undefined }, opts);
   }
 }

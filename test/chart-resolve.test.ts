@@ -81,6 +81,32 @@ describe("a Helm repository on 127.0.0.1", () => {
     assert.equal(downloads() - before, 1);
   });
 
+  it("sends no request for a pinned version the cache holds (a no-change preview), index.yaml only for latest", async () => {
+    const root = cacheRoot();
+    const count = async (version: string | undefined) => {
+      const before = repo.requests.length;
+      await resolveChart(source({ repo: repo.origin, version }), { cacheRoot: root });
+      return repo.requests.slice(before).map((r) => r.url.replace(/.*\//, ""));
+    };
+    // First run: index.yaml and the archive; every later run of that pinned version: nothing.
+    assert.deepEqual(await count("1.11.16"), ["index.yaml", "demo-1.11.16.tgz"]);
+    assert.deepEqual(await count("1.11.16"), []);
+    assert.deepEqual(await count("1.11.16"), []);
+    // latest must ask which version is the highest now: the index, never the archive again.
+    assert.deepEqual(await count(undefined), ["index.yaml"]);
+    assert.deepEqual(await count(undefined), ["index.yaml"]);
+  });
+
+  it("asks the repository again when the pinned version's archive is gone from the cache", async () => {
+    const root = cacheRoot();
+    const first = await resolveChart(source({ repo: repo.origin, version: "1.11.15" }), { cacheRoot: root });
+    rmSync(path.dirname(path.dirname(first.dir)), { recursive: true, force: true });
+    const before = repo.requests.length;
+    const again = await resolveChart(source({ repo: repo.origin, version: "1.11.15" }), { cacheRoot: root });
+    assert.equal(again.reused, false);
+    assert.deepEqual(repo.requests.slice(before).map((r) => r.url.replace(/.*\//, "")), ["index.yaml", "demo-1.11.15.tgz"]);
+  });
+
   it("keeps every schema with the switch off, and deploys a copy without any with it on", async () => {
     const root = cacheRoot();
     const kept = await resolveChart(source({ repo: repo.origin, version: "1.11.16" }), { cacheRoot: root });
@@ -173,6 +199,28 @@ describe("OCI charts in the real loopback registry, with htpasswd auth", { skip,
     const again = await resolveChart(ociSource({ version: "1.11.15", skip: true }), { cacheRoot: root, registry: client() });
     assert.deepEqual([first.reused, again.reused], [false, true]);
     assert.deepEqual(filesUnder(again.schemalessDir!), ["Chart.yaml", "templates/configmap.yaml", "values.yaml"]);
+  });
+
+  it("sends no request for a pinned version the cache holds; latest lists the tags and reads the manifest", async () => {
+    const root = cacheRoot();
+    const sent: string[] = [];
+    const counting = new RegistryClient({
+      registry: registry.registry,
+      credentials: { kind: "basic", ...ALICE },
+      retries: 0,
+      timeoutMs: 5000,
+      fetch: (url, init) => (sent.push(`${init.method} ${new URL(url).pathname.replace(/sha256:[0-9a-f]+/, "sha256:…")}`), registry.fetch(url, init)),
+    });
+    const run = async (version: string | undefined) => {
+      sent.splice(0);
+      await resolveChart(ociSource({ version }), { cacheRoot: root, registry: counting });
+      return [...sent];
+    };
+    const first = await run("1.11.16");
+    assert.ok(first.includes(`GET /v2/${repository}/manifests/1.11.16`) && first.includes(`GET /v2/${repository}/blobs/sha256:…`), first.join("\n"));
+    assert.deepEqual(await run("1.11.16"), []);
+    const latest = await run(undefined);
+    assert.ok(latest.includes(`GET /v2/${repository}/tags/list`) && !latest.some((r) => r.includes("/blobs/")), latest.join("\n"));
   });
 
   it("says so, without the password, when the credentials are wrong", async () => {

@@ -7,6 +7,7 @@ import { existingImageProvider } from "../components/existingImage";
 import { imageVersionProvider } from "../components/imageVersion";
 import { asHostLoadsIt } from "./support/dynamic-provider";
 import { pushImage, registrySkipReason, seedTags, startRegistry, tagImage, type LocalRegistry } from "./support/docker-registry";
+import { startFakeServer } from "./support/fake-server";
 import { tinyImage } from "./support/tiny-image";
 
 const skip = registrySkipReason();
@@ -115,5 +116,23 @@ describe("image providers against a real registry (basic auth)", { skip, timeout
       assert.match(err.message, /^docker\.image_tag: 127\.0\.0\.1:\d+\/example\/example--main:1\.11\.16-99 does not exist; push that tag first/);
       return true;
     });
+  });
+});
+
+describe("a no-change preview of the image providers", () => {
+  it("sends no request to the registry: their diffs compare state with inputs", async () => {
+    const server = await startFakeServer(() => ({ status: 500, body: "a diff must not ask the registry" }));
+    try {
+      const login = { kind: "basic", username: "alice", password: "p" } as const;
+      const version = await asHostLoadsIt(imageVersionProvider);
+      const versionInputs = { registry: server.origin, repository: "example/example--main", dagsterVersion: "1.11.16", sourceHash: "sha256:aaa", login };
+      assert.equal((await version.diff("id", { ...versionInputs, tag: "1.11.16-8" }, versionInputs)).changes, false);
+      const existing = await asHostLoadsIt(existingImageProvider);
+      const existingInputs = { registry: server.origin, repository: "example/example--main", tag: "1.11.16-8", login };
+      assert.equal((await existing.diff("id", { ...existingInputs, digest: `sha256:${"a".repeat(64)}` }, existingInputs)).changes, false);
+      assert.deepEqual(server.requests, []);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -76,4 +76,29 @@ describe("the package, installed in a project made from the template", () => {
     assert.equal(result.diff, "function");
     assert.ok(result.requires, "the serialized provider should require the installed package, not carry a copy of it");
   });
+
+  it("sends each dynamic resource's provider as a require of the installed package, which the host loads from the project", () => {
+    // The program's side (under mocks: the __provider input as the engine gets it), then the
+    // host's: require-from-string in the project directory, as cmd/dynamic-provider loads it.
+    const script = `
+      const pulumi = require("@pulumi/pulumi");
+      const sent = [];
+      pulumi.runtime.setMocks({ newResource: (a) => (sent.push(a.inputs.__provider), { id: a.name, state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
+      const { ImageVersion } = require("${PROJECT}/internal/components/imageVersion.js");
+      const { WorkspaceEntry } = require("${PROJECT}/internal/components/workspaceEntry.js");
+      const login = { kind: "anonymous" };
+      const version = new ImageVersion("v", { registry: "r.example", repository: "x", dagsterVersion: "1.11.16", sourceHash: "h", login });
+      const entry = new WorkspaceEntry("w", { context: "c", namespace: "n", configMapName: "m", entry: { locationName: "l", host: "h", port: 1 }, owner: "o", adoptUnowned: false, restart: { deployments: [] } });
+      Promise.all([version.urn, entry.urn].map((u) => new Promise((done) => u.apply(done)))).then(() => {
+        const loaded = sent.map((text) => require("require-from-string")(text).handler());
+        process.stdout.write(JSON.stringify({ sent, diff: loaded.map((p) => typeof p.diff) }));
+      });`;
+    const run = spawnSync(process.execPath, ["-e", script], { cwd: app, encoding: "utf8", env: { ...cleanEnv(), NODE_PATH: path.join(app, "node_modules") } });
+    assert.equal(run.status, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as { sent: string[]; diff: string[] };
+    assert.deepEqual(result.diff, ["function", "function"]);
+    assert.match(result.sent[0]!, new RegExp(`require\\("${PROJECT}/internal/components/imageVersion\\.js"\\)\\["imageVersionProvider"\\]`));
+    assert.match(result.sent[1]!, new RegExp(`require\\("${PROJECT}/internal/components/workspaceEntry\\.js"\\)\\["workspaceEntryProvider"\\]`));
+    assert.ok(result.sent.every((text) => text.length < 200), "no copy of the provider's code: Pulumi's closure serializer did not run");
+  });
 });

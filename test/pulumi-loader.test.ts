@@ -27,15 +27,27 @@ describe("loading through Pulumi's own program runner", () => {
     assert.equal(outputs.image, `dagster-uc.dev.acr.io/example/example--loader-check:1.11.16-1@sha256:${"0".repeat(64)}`);
   });
 
-  it("serializes every dynamic provider of a building stack under the real loader", () => {
+  it("sends every dynamic provider of a building stack under the real loader as a module the host loads from the project", () => {
     const files = readStackFiles(REPO_ROOT, "dev");
     const result = runProgram(files.project, { ...files.config, "dagster-code-locations:branch": "loader-build" });
     assert.equal(result.status, 0, result.stderr);
-    const { types } = JSON.parse(result.stdout);
+    const { types, resources } = JSON.parse(result.stdout) as { types: string[]; resources: { type: string; inputs: Record<string, unknown> }[] };
     for (const type of ["ImageVersion", "DagsterVersionCheck", "WorkspaceEntry"]) {
       assert.ok(types.includes(`pulumi-nodejs:dynamic/dagster-code-locations:${type}`), `${type} missing from ${types.join(", ")}`);
     }
     assert.ok(types.includes("docker-build:index:Image"));
+    // As cmd/dynamic-provider loads __provider: require-from-string, resolving from the project directory.
+    const requireFromString = require("require-from-string") as (code: string) => { handler: () => { diff?: unknown } }; // eslint-disable-line @typescript-eslint/no-require-imports
+    const dynamic = resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+    const cwd = process.cwd();
+    try {
+      process.chdir(REPO_ROOT);
+      for (const r of dynamic) assert.equal(typeof requireFromString(String(r.inputs.__provider)).handler().diff, "function", r.type);
+    } finally {
+      process.chdir(cwd);
+    }
+    // This repository links itself into node_modules (npm run link-self): requires, not copies.
+    assert.ok(dynamic.every((r) => String(r.inputs.__provider).includes('require("dagster-code-locations/internal/components/')));
   });
 
   it("reports a configuration mistake as its message alone, without a stack trace", () => {

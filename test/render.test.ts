@@ -419,3 +419,19 @@ describe("render, building the image", () => {
     assert.notEqual(render(dir).image.sourceHash, changed);
   });
 });
+
+describe("modules a render loads", () => {
+  /** Files under @pulumi/azure-native in require.cache when render of `dir` exits. */
+  function azureNativeLoaded(dir: string): string[] {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "dcl-modules-")), "modules.txt");
+    cleanups.push(() => rmSync(path.dirname(out), { recursive: true, force: true }));
+    const preload = path.join(__dirname, "support", "loaded-modules.cjs");
+    renderJson(["--stack", "dev", "--branch", "main"], dir, cleanEnv({ NODE_OPTIONS: `--require ${preload}`, LOADED_MODULES_OUT: out }));
+    return readFileSync(out, "utf8").split("\n").filter((file) => file.includes(`${path.sep}@pulumi${path.sep}azure-native${path.sep}`));
+  }
+
+  it("leaves @pulumi/azure-native unloaded without Azure login, and loads it with", () => {
+    assert.deepEqual(azureNativeLoaded(project({ "Pulumi.dev.yaml": [[["config", `${P}:docker`, "use_az_login"], false]] })), []);
+    assert.ok(azureNativeLoaded(project()).length > 0, "with use_az_login: true the Azure token comes from @pulumi/azure-native");
+  });
+});

@@ -86,6 +86,23 @@ describe("workspace entry provider", { timeout: 60_000 }, () => {
   });
 });
 
+describe("a no-change preview of the Kubernetes providers", { timeout: 60_000 }, () => {
+  it("reads the workspace ConfigMap and the daemon Deployment once each, to see drift, and writes nothing", async () => {
+    const entry = await asHostLoadsIt(workspaceEntryProvider);
+    const check = await asHostLoadsIt(dagsterVersionCheckProvider);
+    const checkInputs = { context: "aks-dev", namespace: "dagster", daemonDeployment: "dagster-daemon", dagsterVersion: "1.11.16" };
+    const created = await entry.create(inputs("example:quiet", "example--quiet"));
+    const checked = await check.create(checkInputs);
+    const before = api.requests.length;
+    assert.deepEqual(await entry.diff("id", created.outs, inputs("example:quiet", "example--quiet")), { changes: false });
+    assert.deepEqual(await check.diff("id", checked.outs, checkInputs), { changes: false });
+    assert.deepEqual(
+      api.requests.slice(before).map((r) => `${r.method} ${r.path}`),
+      ["GET /api/v1/namespaces/dagster/configmaps/dagster-workspace-yaml", "GET /apis/apps/v1/namespaces/dagster/deployments/dagster-daemon"],
+    );
+  });
+});
+
 describe("Dagster version preflight provider", { timeout: 60_000 }, () => {
   const check = (dagsterVersion: string) => ({ context: "aks-dev", namespace: "dagster", daemonDeployment: "dagster-daemon", dagsterVersion });
 

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
-import * as tar from "tar";
+import type * as Tar from "tar";
 import { UserError } from "../shared/errors";
 
 const REGULAR = new Set(["File", "OldFile", "ContiguousFile", "Directory"]);
@@ -23,6 +23,8 @@ export function entryProblem(entryPath: string, type: string): string | undefine
  * Chart.yaml (charts are packed as `<name>/Chart.yaml`).
  */
 export function unpackChartArchive(archive: string, dest: string, what: string): string {
+  // tar loads only when a chart archive is unpacked (a chart cache miss).
+  const tar = require("tar") as typeof Tar; // eslint-disable-line @typescript-eslint/no-require-imports
   const problems: string[] = [];
   readable(what, () =>
     tar.t({

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { UserError } from "../shared/errors";
@@ -46,6 +46,36 @@ export async function cachedChart(root: string, key: ChartKey, download: () => P
   const dir = readEntry(entry);
   if (!dir) throw new Error(`chart cache entry ${entry} vanished right after it was written`);
   return { dir, reused: false };
+}
+
+/**
+ * The archive a pinned version (`source` names where it comes from, `version` as configured)
+ * resolved to last time, if it is still unpacked in the cache: then a run needs no index.yaml, tag
+ * list or manifest to deploy it again. Helm itself keeps a pulled version's archive by name and
+ * version; a version republished with other content is not seen until the cache is gone.
+ */
+export function pinnedChart(root: string, source: string, version: string): { key: ChartKey; dir: string } | undefined {
+  try {
+    const key = JSON.parse(readFileSync(pinFile(root, source, version), "utf8")) as ChartKey;
+    if (typeof key.name !== "string" || typeof key.version !== "string" || !/^sha256:[0-9a-f]{64}$/.test(String(key.digest))) return undefined;
+    const dir = readEntry(chartCacheDir(root, key));
+    return dir ? { key: { name: key.name, version: key.version, digest: key.digest }, dir } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records what the pinned `version` of `source` resolved to (see pinnedChart); written atomically. */
+export function pinChart(root: string, source: string, version: string, key: ChartKey): void {
+  const file = pinFile(root, source, version);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const scratch = `${file}.partial-${process.pid}-${randomBytes(4).toString("hex")}`;
+  writeFileSync(scratch, JSON.stringify({ name: key.name, version: key.version, digest: key.digest }));
+  renameSync(scratch, file);
+}
+
+function pinFile(root: string, source: string, version: string): string {
+  return path.join(root, "pins", `${createHash("sha256").update(`${source}\n${version}`).digest("hex")}.json`);
 }
 
 /** A copy of the cached chart `chartDir` of `key` without any values.schema.json, made once. */

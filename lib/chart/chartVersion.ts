@@ -1,4 +1,6 @@
-import * as semver from "semver";
+import prerelease from "semver/functions/prerelease";
+import rcompare from "semver/functions/rcompare";
+import valid from "semver/functions/valid";
 
 /** OCI tags cannot hold "+", so Helm pushes a version's build metadata with "_" instead. */
 export function versionFromOciTag(tag: string): string {
@@ -16,9 +18,9 @@ export function ociTagFromVersion(version: string): string {
  */
 export function pickChartVersion(available: readonly string[], requested: string | undefined): string | undefined {
   if (requested !== undefined) {
-    const wanted = semver.valid(requested, { loose: true });
-    return available.find((v) => v === requested) ?? (wanted ? available.find((v) => semver.valid(v, { loose: true }) === wanted) : undefined);
+    const wanted = valid(requested, { loose: true });
+    return available.find((v) => v === requested) ?? (wanted ? available.find((v) => valid(v, { loose: true }) === wanted) : undefined);
   }
-  const stable = available.filter((v) => semver.valid(v, { loose: true }) !== null && semver.prerelease(v, { loose: true }) === null);
-  return stable.sort((a, b) => semver.rcompare(a, b, { loose: true }))[0];
+  const stable = available.filter((v) => valid(v, { loose: true }) !== null && prerelease(v, { loose: true }) === null);
+  return stable.sort((a, b) => rcompare(a, b, { loose: true }))[0];
 }

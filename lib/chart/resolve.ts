@@ -1,7 +1,7 @@
 import { UserError } from "../shared/errors";
 import type { ChartSource } from "./source";
 import type { RegistryClient } from "../registry/client";
-import { cachedChart, cachedSchemalessChart, type ChartKey } from "./cache";
+import { cachedChart, cachedSchemalessChart, pinChart, pinnedChart, type ChartKey } from "./cache";
 import { downloadIndexedChart, indexedChartVersions, type HttpOptions } from "./helmRepository";
 import { offeredList, ociChartVersion } from "./ociChart";
 import { pickChartVersion } from "./chartVersion";
@@ -34,6 +34,10 @@ export interface ResolveOptions {
  */
 export async function resolveChart(source: ChartSource, options: ResolveOptions): Promise<ResolvedChart> {
   const what = source.repo ? `chart ${source.name} from ${source.repo}` : `chart ${source.chart}`;
+  // A pinned version deployed before is in the cache with its digest: no request at all.
+  const where = `${source.repo ?? ""} ${source.chart}`;
+  const pinned = source.version === undefined ? undefined : pinnedChart(options.cacheRoot, where, source.version);
+  if (pinned) return withSchemaless(source, options.cacheRoot, pinned.key, pinned.dir, true);
   let key: ChartKey;
   let download: () => Promise<Buffer>;
   if (source.ociRepository !== undefined) {
@@ -59,6 +63,11 @@ export async function resolveChart(source: ChartSource, options: ResolveOptions)
   }
   const label = `${what} ${key.version}`;
   const { dir, reused } = await cachedChart(options.cacheRoot, key, download, label);
-  const schemalessDir = source.skipSchemaValidation ? cachedSchemalessChart(options.cacheRoot, key, dir) : undefined;
+  if (source.version !== undefined) pinChart(options.cacheRoot, where, source.version, key);
+  return withSchemaless(source, options.cacheRoot, key, dir, reused);
+}
+
+function withSchemaless(source: ChartSource, cacheRoot: string, key: ChartKey, dir: string, reused: boolean): ResolvedChart {
+  const schemalessDir = source.skipSchemaValidation ? cachedSchemalessChart(cacheRoot, key, dir) : undefined;
   return { ...key, dir, schemalessDir, reused };
 }

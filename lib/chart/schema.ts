@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject } from "ajv";
+import type { default as Ajv, ErrorObject } from "ajv";
 import { deepMerge, isMapping } from "../shared/merge";
 
 export type ValuesValidator = (values: unknown) => string[];
@@ -10,7 +10,10 @@ export type ValuesValidator = (values: unknown) => string[];
  * given values coalesced over it (mappings merge, lists replace).
  */
 export function compileValuesSchema(schema: unknown, chartDefaults: unknown = {}): ValuesValidator {
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  // ajv (60 modules) loads only when a chart is validated, not with every command that imports this.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Validator = (require("ajv") as { default: typeof Ajv }).default;
+  const ajv = new Validator({ allErrors: true, strict: false, validateFormats: false });
   for (const [id, document] of remoteDocuments(schema)) ajv.addSchema(document, id);
   const validate = ajv.compile(schema as object);
   return (values) => {

@@ -1,4 +1,4 @@
-import * as semver from "semver";
+import valid from "semver/functions/valid";
 import { z } from "zod";
 import { UserError } from "../shared/errors";
 import { checkRepositoryPath, isValidTag, parseRegistryAddress } from "./registryAddress";
@@ -51,7 +51,7 @@ export const flag = z.union([z.boolean(), z.string(), z.number()]).transform((va
  * a tag has at most 128 characters and no "+", so no build metadata; room is left for n.
  */
 function isDagsterVersion(value: string): boolean {
-  return semver.valid(value) === value && isValidTag(`${value}-999999`);
+  return valid(value) === value && isValidTag(`${value}-999999`);
 }
 
 const isRepositoryPath = (value: string) => checkRepositoryPath(value) === undefined;

@@ -1,5 +1,5 @@
-import * as http from "node:http";
-import * as https from "node:https";
+import type * as Http from "node:http";
+import type * as Https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** The part of a fetch request the registry client uses. The global `fetch` satisfies FetchLike. */
@@ -20,6 +20,11 @@ export type CaInput = string | Buffer | readonly (string | Buffer)[];
  * It does not follow redirects; the registry API calls made here do not need them.
  */
 export function fetchWithCa(ca: CaInput): FetchLike {
+  // Loaded here, not with the module: only a private CA needs them, and `next-tag` starts faster.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const http = require("node:http") as typeof Http;
+  const https = require("node:https") as typeof Https;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const agent = new https.Agent({ ca: typeof ca === "string" || Buffer.isBuffer(ca) ? ca : [...ca], keepAlive: true });
   return (url, init) =>
     new Promise<Response>((resolve, reject) => {
