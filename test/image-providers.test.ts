@@ -120,17 +120,28 @@ describe("image providers against a real registry (basic auth)", { skip, timeout
 });
 
 describe("a no-change preview of the image providers", () => {
-  it("sends no request to the registry: their diffs compare state with inputs", async () => {
-    const server = await startFakeServer(() => ({ status: 500, body: "a diff must not ask the registry" }));
+  it("ImageVersion asks the registry nothing; ExistingImage only checks the pinned tag's digest, once, with this run's login", async () => {
+    const digest = `sha256:${"a".repeat(64)}`;
+    // The one request a preview makes on purpose: whether the pinned tag moved (drift), as the workspace entry reads its ConfigMap.
+    const server = await startFakeServer((req) =>
+      /^\/v2\/example\/example--main\/manifests\/1\.11\.16-8$/.test(req.url)
+        ? { status: 200, headers: { "docker-content-digest": digest, "content-type": "application/vnd.oci.image.manifest.v1+json" }, body: req.method === "HEAD" ? "" : "{}" }
+        : { status: 500, body: "a diff must not ask the registry anything else" },
+    );
     try {
       const login = { kind: "basic", username: "alice", password: "p" } as const;
       const version = await asHostLoadsIt(imageVersionProvider);
       const versionInputs = { registry: server.origin, repository: "example/example--main", dagsterVersion: "1.11.16", sourceHash: "sha256:aaa", login };
-      assert.equal((await version.diff("id", { ...versionInputs, tag: "1.11.16-8" }, versionInputs)).changes, false);
+      // State as this provider writes it now: the inputs without the login, plus the tag.
+      const { login: _versionLogin, ...versionState } = versionInputs;
+      assert.equal((await version.diff("id", { ...versionState, tag: "1.11.16-8" }, versionInputs)).changes, false);
+      assert.equal(server.requests.length, 0, "ImageVersion's diff compares state with inputs");
       const existing = await asHostLoadsIt(existingImageProvider);
       const existingInputs = { registry: server.origin, repository: "example/example--main", tag: "1.11.16-8", login };
-      assert.equal((await existing.diff("id", { ...existingInputs, digest: `sha256:${"a".repeat(64)}` }, existingInputs)).changes, false);
-      assert.deepEqual(server.requests, []);
+      const { login: _login, ...state } = existingInputs;
+      assert.equal((await existing.diff("id", { ...state, digest }, existingInputs)).changes, false);
+      assert.equal(server.requests.length, 1, server.requests.map((r) => `${r.method} ${r.url}`).join(", "));
+      assert.match(`${server.requests[0]?.method} ${server.requests[0]?.url}`, /^(HEAD|GET) \/v2\/example\/example--main\/manifests\/1\.11\.16-8$/);
     } finally {
       await server.close();
     }
