@@ -65,9 +65,17 @@ describe("render", () => {
     assert.equal(doc.deployment.branch, "fix-123");
   });
 
-  it("takes the branch from CI variables before git", () => {
-    const doc = renderJson(["--stack", "dev"], dir, cleanEnv({ GITHUB_HEAD_REF: "feature/from-ci" }));
+  it("a branch stack takes the branch from CI variables before git", () => {
+    const doc = renderJson(["--stack", "dev.from-ci"], dir, cleanEnv({ GITHUB_HEAD_REF: "feature/from-ci" }));
     assert.equal(doc.deployment.branch, "feature/from-ci");
+  });
+
+  it("the environment stack deploys its own branch (main, or its branch key), never the checkout's", () => {
+    const doc = renderJson(["--stack", "dev"], dir, cleanEnv({ GITHUB_HEAD_REF: "feature-y" }));
+    assert.equal(doc.deployment.branch, "main");
+    assert.equal(doc.release.name, "example--main");
+    const configured = project({ "Pulumi.dev.yaml": [[["config", `${P}:branch`], "trunk"]] });
+    assert.equal(renderJson(["--stack", "dev"], configured, cleanEnv({ GITHUB_HEAD_REF: "feature-y" })).deployment.branch, "trunk");
   });
 
   it("appends --suffix to the branch part", () => {

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { EXISTING_IMAGE_TYPE } from "../../components/existingImage";
 import { IMAGE_VERSION_TYPE } from "../../components/imageVersion";
 import { WORKSPACE_ENTRY_TYPE } from "../../components/workspaceEntry";
-import { currentGitBranch } from "../../lib/plan/branch";
+import { currentGitBranch, MERGE_PREVIEW_ENV } from "../../lib/plan/branch";
 import type { Path } from "../../lib/config/interpolate";
 import { planDeployment, type DeploymentPlan } from "../../lib/plan/plan";
 import { isSecretSetting, type SettingSecrets } from "../../lib/plan/secrets";
@@ -46,11 +46,14 @@ export const render: Command = async (args, io) => {
     gitBranch: currentGitBranch,
     stackFile: files.stackFile,
     secretKeys: files.secretKeys,
+    allowOtherCheckout: true,
   });
   const resolveTag = values["resolve-tag"] === true;
 
   // render contacts nothing: the program leaves the chart as configured (the version "latest" unresolved).
   process.env.DAGSTER_CODE_LOCATIONS_OFFLINE = "1";
+  // Like a merge preview, render shows what the environment stack deploys from any checkout.
+  process.env[MERGE_PREVIEW_ENV] = "1";
   const run = await runProgramUnderMocks({
     project: files.project,
     stack,
