@@ -99,5 +99,6 @@ describe("a pull request's life through stacks, on fresh CI runners", () => {
     const down = await stacks(dir, ["destroy", "--env", "dev", "--branch", BRANCH, "--yes"]);
     assert.equal(down.code, 0, down.stderr);
     assert.equal(fake.state().stacks[STACK], undefined);
+    assert.deepEqual(stackFileConfig(dir, STACK), {});
   });
 });
