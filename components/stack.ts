@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { currentGitBranch } from "../lib/plan/branch";
+import { currentGitBranch, MERGE_PREVIEW_ENV } from "../lib/plan/branch";
 import { planDeployment, type DeploymentPlan } from "../lib/plan/plan";
 import { asRunError } from "./runError";
 
@@ -20,6 +20,8 @@ export function planStack(): DeploymentPlan {
       env: process.env,
       cwd: process.cwd(),
       gitBranch: currentGitBranch,
+      // A pull request's preview of what merging does to an environment stack (`stacks preview`).
+      allowOtherCheckout: pulumi.runtime.isDryRun() && process.env[MERGE_PREVIEW_ENV] === "1",
     });
   } catch (err) {
     return asRunError(err);

@@ -15,6 +15,8 @@ let run: MockRun;
 before(async () => {
   // The branch comes from the config here, whatever CI this runs on.
   for (const name of CI_BRANCH_VARIABLES) delete process.env[name];
+  // CI on the main line, whatever this checkout is: the dev stack deploys main, and only from main.
+  process.env.GITHUB_REF_NAME = "main";
   process.env.TOKEN = "from-the-environment";
   // The chart is not what this file tests: leave it unresolved (test/program.test.ts pulls it).
   process.env.DAGSTER_CODE_LOCATIONS_OFFLINE = "1";

@@ -17,6 +17,8 @@ let run: MockRun;
 
 before(async () => {
   for (const name of CI_BRANCH_VARIABLES) delete process.env[name];
+  // CI on the main line, whatever this checkout is: the dev stack deploys main, and only from main.
+  process.env.GITHUB_REF_NAME = "main";
   process.env.BUILD_TOKEN = ENV_TOKEN;
   process.env.DAGSTER_CODE_LOCATIONS_OFFLINE = "1";
   const files = readStackFiles(REPO_ROOT, "dev");

@@ -34,6 +34,8 @@ before(async () => {
   }
   // The branch comes from the config here, whatever CI this runs on.
   for (const name of CI_BRANCH_VARIABLES) delete process.env[name];
+  // CI on the main line, whatever this checkout is: the dev stack deploys main, and only from main.
+  process.env.GITHUB_REF_NAME = "main";
   const files = readStackFiles(REPO_ROOT, "dev.feature-x");
   files.config["dagster-code-locations:branch"] = "Feature/X";
   files.config["dagster-code-locations:docker"] = JSON.stringify({

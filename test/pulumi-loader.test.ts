@@ -4,9 +4,13 @@ import { readStackFiles } from "../lib/config/stackFiles";
 import { runUnderLoader } from "./support/pulumi-loader";
 import { REPO_ROOT } from "./support/repo";
 
-/** The repository's dev stack; the chart stays unresolved (these runs load the program, they pull nothing). */
+/**
+ * A branch stack of the repository's dev environment, its config as `stacks up` copies it; the chart
+ * stays unresolved (these runs load the program, they pull nothing).
+ */
 function runProgram(project: string, config: Record<string, string>) {
-  return runUnderLoader(project, "dev", config, { DAGSTER_CODE_LOCATIONS_OFFLINE: "1" });
+  const branch = config["dagster-code-locations:branch"] ?? "loader";
+  return runUnderLoader(project, `dev.${branch}`, config, { DAGSTER_CODE_LOCATIONS_OFFLINE: "1" });
 }
 
 describe("loading through Pulumi's own program runner", () => {
@@ -54,7 +58,31 @@ describe("loading through Pulumi's own program runner", () => {
     const files = readStackFiles(REPO_ROOT, "dev");
     const result = runProgram(files.project, { ...files.config, "dagster-code-locations:verbose": "loud" });
     assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /Pulumi\.dev\.yaml: verbose: expected true or false, got "loud"/);
+    assert.match(result.stderr, /Pulumi\.dev\.loader\.yaml: verbose: expected true or false, got "loud"/);
     assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+});
+
+describe("the stack a run is for", () => {
+  it("refuses the environment stack from a checkout of another branch, in one line naming both and `stacks up`", () => {
+    const files = readStackFiles(REPO_ROOT, "dev");
+    const result = runUnderLoader(files.project, "dev", files.config, { DAGSTER_CODE_LOCATIONS_OFFLINE: "1", GITHUB_HEAD_REF: "feature-y" });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /stack dev deploys branch "main", but this checkout is "feature-y".*stacks -- up --env dev --branch "feature-y"/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+
+  it("runs the environment stack on CI of the main line", () => {
+    const files = readStackFiles(REPO_ROOT, "dev");
+    const result = runUnderLoader(files.project, "dev", files.config, { DAGSTER_CODE_LOCATIONS_OFFLINE: "1", GITHUB_REF_NAME: "main" });
+    assert.equal(result.status, 0, result.stderr);
+  });
+
+  it("a branch stack with no settings of its own fails with the one line that fixes it", () => {
+    const files = readStackFiles(REPO_ROOT, "dev");
+    const result = runUnderLoader(files.project, "dev.feature-y", { "dagster-code-locations:branch": "feature-y", "dagster-code-locations:cicd": "false" }, { DAGSTER_CODE_LOCATIONS_OFFLINE: "1" });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /stack dev\.feature-y has no settings of its own.*pulumi config cp --stack dev --dest dev\.feature-y/);
+    assert.doesNotMatch(result.stderr, /required, but not set/);
   });
 });

@@ -65,9 +65,35 @@ describe("render", () => {
     assert.equal(doc.deployment.branch, "fix-123");
   });
 
-  it("takes the branch from CI variables before git", () => {
-    const doc = renderJson(["--stack", "dev"], dir, cleanEnv({ GITHUB_HEAD_REF: "feature/from-ci" }));
+  it("a branch stack takes the branch from CI variables before git", () => {
+    const doc = renderJson(["--stack", "dev.from-ci"], dir, cleanEnv({ GITHUB_HEAD_REF: "feature/from-ci" }));
     assert.equal(doc.deployment.branch, "feature/from-ci");
+  });
+
+  it("the environment stack deploys its own branch (main, or its branch key), never the checkout's", () => {
+    const doc = renderJson(["--stack", "dev"], dir, cleanEnv({ GITHUB_HEAD_REF: "feature-y" }));
+    assert.equal(doc.deployment.branch, "main");
+    assert.equal(doc.release.name, "example--main");
+    const configured = project({ "Pulumi.dev.yaml": [[["config", `${P}:branch`], "trunk"]] });
+    assert.equal(renderJson(["--stack", "dev"], configured, cleanEnv({ GITHUB_HEAD_REF: "feature-y" })).deployment.branch, "trunk");
+  });
+
+  it("says a branch stack's config is the environment's file, as `stacks up` copies it", () => {
+    const doc = renderJson(["--stack", "dev.feat-a", "--branch", "feat-a"], dir);
+    assert.equal(doc.configSource.file, "Pulumi.dev.yaml");
+    assert.match(doc.configSource.note, /dev\.feat-a has no stack file here: its config is Pulumi\.dev\.yaml's, as `stacks up` copies it \(pulumi config cp --stack dev --dest dev\.feat-a\)/);
+    assert.equal(renderJson(["--stack", "dev"], dir, cleanEnv({ GITHUB_REF_NAME: "main" })).configSource.note, undefined);
+  });
+
+  it("a stack file importing Pulumi ESC environments: a note that they cannot be resolved offline, not a bare \"required\"", () => {
+    const esc = project({ "Pulumi.dev.yaml": [[["environment"], ["acme/dagster-dev"]], [["config", `${P}:kubernetes`, "context"], undefined]] });
+    const failed = runCli(["render", "--dir", esc, "--stack", "dev", "--branch", "main"]);
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, /kubernetes\.context: required, but not set here: it may come from the Pulumi ESC environments Pulumi\.dev\.yaml imports \(acme\/dagster-dev\), which render cannot open offline/);
+    const ok = project({ "Pulumi.dev.yaml": [[["environment"], { imports: ["acme/dagster-dev"] }]] });
+    const doc = renderJson(["--stack", "dev", "--branch", "main"], ok);
+    assert.deepEqual(doc.configSource.environments, ["acme/dagster-dev"]);
+    assert.match(doc.configSource.note, /imports Pulumi ESC environments \(acme\/dagster-dev\): their keys cannot be resolved offline/);
   });
 
   it("appends --suffix to the branch part", () => {

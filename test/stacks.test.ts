@@ -103,6 +103,23 @@ describe("stacks create", () => {
     assert.equal(f.calls().filter((c) => c.startsWith("stack init")).length, 1);
   });
 
+  it("brings an existing branch stack's config up to date from the environment first; its own keys survive", async () => {
+    const f = setup({ dev: { config: { ...ENV_CONFIG, "dagster-code-locations:dagster_version": "1.11.17" } }, "dev.feat-a": { config: { "dagster-code-locations:verbose": "true" } } });
+    assert.equal((await stacks(["create", "--branch", "feat-a"])).code, 0);
+    assert.deepEqual(f.calls().slice(1), [
+      "config cp --stack dev --dest dev.feat-a",
+      "config set branch --stack dev.feat-a --plaintext -- feat-a",
+      "config set cicd --stack dev.feat-a --plaintext -- false",
+    ]);
+    assert.deepEqual(f.state().stacks["dev.feat-a"]?.config, {
+      ...ENV_CONFIG,
+      "dagster-code-locations:dagster_version": "1.11.17",
+      "dagster-code-locations:verbose": "true",
+      "dagster-code-locations:branch": "feat-a",
+      "dagster-code-locations:cicd": "false",
+    });
+  });
+
   it("takes the branch from CI variables, then git, and the environment from --env", async () => {
     const f = setup({ acc: { config: {} } });
     const ci = await stacks(["create", "--env", "acc"], { env: { GITHUB_HEAD_REF: "feat/from-ci" }, gitBranch: "local" });

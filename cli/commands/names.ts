@@ -28,6 +28,7 @@ export const names: Command = async (args, io) => {
     cwd: dir,
     gitBranch: () => undefined,
     stackFile: files.stackFile,
+    allowOtherCheckout: true,
   });
 
   const input = await io.readStdin();

@@ -2,13 +2,14 @@ import * as path from "node:path";
 import { EXISTING_IMAGE_TYPE } from "../../components/existingImage";
 import { IMAGE_VERSION_TYPE } from "../../components/imageVersion";
 import { WORKSPACE_ENTRY_TYPE } from "../../components/workspaceEntry";
-import { currentGitBranch } from "../../lib/plan/branch";
+import { currentGitBranch, MERGE_PREVIEW_ENV } from "../../lib/plan/branch";
 import type { Path } from "../../lib/config/interpolate";
 import { planDeployment, type DeploymentPlan } from "../../lib/plan/plan";
 import { isSecretSetting, type SettingSecrets } from "../../lib/plan/secrets";
+import { isUserError, UserError } from "../../lib/shared/errors";
 import { isMapping } from "../../lib/shared/merge";
 import { RegistryClient } from "../../lib/registry/client";
-import { readStackFiles, SECRET_PLACEHOLDER } from "../../lib/config/stackFiles";
+import { readStackFiles, SECRET_PLACEHOLDER, type StackFiles } from "../../lib/config/stackFiles";
 import { checkStackName } from "../../lib/shared/stackName";
 import { nextVersion } from "../../lib/registry/nextTag";
 import { parseCommandArgs } from "../args";
@@ -37,7 +38,7 @@ export const render: Command = async (args, io) => {
   if (values.branch !== undefined) files.config[`${files.project}:branch`] = values.branch;
   if (values.suffix !== undefined) files.config[`${files.project}:deployment_name_suffix`] = values.suffix;
 
-  const plan = planDeployment({
+  const plan = explainOffline(files, stack, () => planDeployment({
     project: files.project,
     stack,
     config: files.config,
@@ -46,11 +47,14 @@ export const render: Command = async (args, io) => {
     gitBranch: currentGitBranch,
     stackFile: files.stackFile,
     secretKeys: files.secretKeys,
-  });
+    allowOtherCheckout: true,
+  }));
   const resolveTag = values["resolve-tag"] === true;
 
   // render contacts nothing: the program leaves the chart as configured (the version "latest" unresolved).
   process.env.DAGSTER_CODE_LOCATIONS_OFFLINE = "1";
+  // Like a merge preview, render shows what the environment stack deploys from any checkout.
+  process.env[MERGE_PREVIEW_ENV] = "1";
   const run = await runProgramUnderMocks({
     project: files.project,
     stack,
@@ -86,11 +90,36 @@ export const render: Command = async (args, io) => {
     },
     workspace: workspaceSection(findOne(run.resources, WORKSPACE_ENTRY_TYPE)),
     outputs: run.outputs,
+    configSource: configSource(files, stack),
     config: maskSecretSettings(plan.settings, { ...plan.secrets, keys: new Set([...plan.secrets.keys, "registry_password"]) }),
   };
   io.stdout(`${JSON.stringify(document, null, 2)}\n`);
   return 0;
 };
+
+/** Where render read the config from, and what a real run would see instead. */
+function configSource(files: StackFiles, stack: string): { file: string; note?: string; environments?: string[] } {
+  const notes: string[] = [];
+  if (files.stackFile !== `Pulumi.${stack}.yaml`) {
+    const env = files.stackFile.slice("Pulumi.".length, -".yaml".length);
+    notes.push(`${stack} has no stack file here: its config is ${files.stackFile}'s, as \`stacks up\` copies it (pulumi config cp --stack ${env} --dest ${stack}) on every run`);
+  }
+  if (files.environments.length > 0) notes.push(`${files.stackFile} imports Pulumi ESC environments (${files.environments.join(", ")}): their keys cannot be resolved offline and are not shown`);
+  return { file: files.stackFile, ...(notes.length > 0 ? { note: notes.join("; ") } : {}), ...(files.environments.length > 0 ? { environments: files.environments } : {}) };
+}
+
+/** A stack file importing ESC environments: a missing key may well come from them; say so instead of "required". */
+function explainOffline<T>(files: StackFiles, stack: string, plan: () => T): T {
+  try {
+    return plan();
+  } catch (err) {
+    if (files.environments.length === 0 || !isUserError(err)) throw err;
+    const lines = err.problems.map((line) =>
+      line.endsWith("required, but not set") ? `${line} here: it may come from the Pulumi ESC environments ${files.stackFile} imports (${files.environments.join(", ")}), which render cannot open offline; run pulumi preview --stack ${stack}` : line,
+    );
+    throw new UserError(lines);
+  }
+}
 
 function findOne(resources: readonly RecordedResource[], type: string): RecordedResource {
   const found = resources.filter((r) => r.type === type);

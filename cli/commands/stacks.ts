@@ -216,7 +216,12 @@ export function makeStacksCommand(deps: StacksDeps): Command {
   };
 }
 
-/** Creates `<env>.<branch>` from the environment stack's config unless it exists; sets branch, cicd off. */
+/**
+ * Creates `<env>.<branch>` from the environment stack's config unless it exists, then brings its
+ * config up to date from the environment stack on every run (`pulumi config cp`): stack files are
+ * not committed, so a fresh CI runner has none, and a change to Pulumi.<env>.yaml must reach every
+ * branch stack. Keys set on the branch stack alone survive; then branch and cicd off.
+ */
 async function ensureBranchStack(pulumi: PulumiStacks, env: string, branch: string, io: CommandIo): Promise<string> {
   const stack = branchStackName(env, branch);
   const stacks = await pulumi.listStacks();
@@ -226,6 +231,8 @@ async function ensureBranchStack(pulumi: PulumiStacks, env: string, branch: stri
     }
     await pulumi.initStack(stack, env);
     io.stderr(`created stack ${stack} with the config of ${env}\n`);
+  } else {
+    await pulumi.copyConfig(env, stack);
   }
   // Set on every run: harmless, and repairs a stack whose config someone changed.
   await pulumi.setConfig(stack, "branch", branch);

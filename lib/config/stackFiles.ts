@@ -12,6 +12,8 @@ export interface StackFiles {
   readonly config: Record<string, string>;
   /** Keys holding a `secure:` value, which only the Pulumi CLI can decrypt. */
   readonly secretKeys: string[];
+  /** The Pulumi ESC environments the stack file imports (`environment:`): only the CLI can open them. */
+  readonly environments: string[];
 }
 
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -51,7 +53,13 @@ export function readStackFiles(dir: string, stack: string): StackFiles {
   const stackFile = findStackFile(dir, stack);
   const stackDoc = readYaml(path.join(dir, stackFile), stackFile);
   for (const [key, value] of Object.entries(configMapping(stackDoc.config, stackFile))) put(key, value);
-  return { project, stackFile, config, secretKeys: [...secretKeys] };
+  return { project, stackFile, config, secretKeys: [...secretKeys], environments: escImports(stackDoc.environment) };
+}
+
+/** `environment: [a, b]` or `environment: {imports: [a, b]}`, as the CLI reads a stack file. */
+function escImports(environment: unknown): string[] {
+  const list = isMapping(environment) ? environment.imports : environment;
+  return Array.isArray(list) ? list.map((entry) => (isMapping(entry) ? Object.keys(entry).join(",") : String(entry))) : [];
 }
 
 function findStackFile(dir: string, stack: string): string {

@@ -46,11 +46,20 @@ export interface PlanInputs {
   readonly stackFile?: string;
   /** Config keys (`<project>:<key>`) Pulumi holds as secrets (`pulumi config set --secret`). @default none */
   readonly secretKeys?: readonly string[];
+  /**
+   * Let an environment stack run from a checkout of another branch: a merge preview
+   * (`stacks preview`) or `render`, never an update. @default false
+   */
+  readonly allowOtherCheckout?: boolean;
 }
+
+/** The branch an environment stack deploys when its config names none: the repository's main line. */
+export const MAIN_LINE = "main";
 
 /** config → settings → names; throws a UserError listing every problem found. */
 export function planDeployment(inputs: PlanInputs): DeploymentPlan {
   const layers = stackConfigLayers(inputs.project, inputs.stack, inputs.config, inputs.stackFile);
+  checkBranchStackHasSettings(inputs.stack, layers.stack.values);
   const secretKeys = secretSettingKeys(inputs.project, inputs.secretKeys ?? [], Object.keys(layers.defaults.values));
   const { settings, fromEnvironment } = resolveStackSettings(layers.defaults, layers.stack, inputs.env, { secretKeys });
   const stackFile = layers.stack.file;
@@ -77,15 +86,7 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
   if (!settings.allow_paths_outside_project) {
     checkPaths(settings, repositoryRoot, inputs.cwd, (key) => keyOrigin(layers.defaults, layers.stack, key), (key) => isConcealed(key, secretKeys, fromEnvironment));
   }
-  const branch = settings.cicd
-    ? { branch: settings.environment, source: "environment (cicd: true)" }
-    : resolveBranch({
-        configured: settings.branch,
-        env: inputs.env,
-        gitBranch: () => inputs.gitBranch(repositoryRoot),
-        stack: inputs.stack,
-        environment: settings.environment,
-      });
+  const branch = deployedBranch(inputs, settings, repositoryRoot);
   const project = projectName({
     repositoryRoot,
     useProjectName: settings.use_project_name,
@@ -104,6 +105,44 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
     repositoryRoot,
     secrets,
   };
+}
+
+/**
+ * A branch stack (`<env>.<branch>`) gets its settings copied from its environment stack by
+ * `stacks up`; without them every required key would be reported missing. Say the one fix instead.
+ */
+function checkBranchStackHasSettings(stack: string, own: Readonly<Record<string, unknown>>): void {
+  const dot = stack.indexOf(".");
+  if (dot <= 0 || own.environment !== undefined) return;
+  const env = stack.slice(0, dot);
+  throw new UserError(
+    `stack ${stack} has no settings of its own (Pulumi.${stack}.yaml is missing or has no environment): ` +
+      `copy them from its environment stack with \`npm run -s stacks -- up --env ${env}\` (on this branch), or \`pulumi config cp --stack ${env} --dest ${stack}\``,
+  );
+}
+
+/**
+ * The environment's own stack deploys the branch its config names (`branch`, else the main line;
+ * the environment itself with cicd), never the checkout's: from another branch's checkout it
+ * stops, since an update would put that branch's code in the environment's location.
+ */
+function deployedBranch(inputs: PlanInputs, settings: Settings, repositoryRoot: string): ResolvedBranch {
+  if (settings.cicd) return { branch: settings.environment, source: "environment (cicd: true)" };
+  const checkout = () =>
+    resolveBranch({ configured: undefined, env: inputs.env, gitBranch: () => inputs.gitBranch(repositoryRoot), stack: "", environment: settings.environment });
+  if (inputs.stack !== settings.environment) {
+    return resolveBranch({ configured: settings.branch, env: inputs.env, gitBranch: () => inputs.gitBranch(repositoryRoot), stack: inputs.stack, environment: settings.environment });
+  }
+  const own = settings.branch?.trim() ? { branch: settings.branch.trim(), source: "config" } : { branch: MAIN_LINE, source: "the main line (no branch set)" };
+  const current = checkout();
+  if (!inputs.allowOtherCheckout && current.branch !== "" && current.branch !== own.branch) {
+    throw new UserError(
+      `stack ${inputs.stack} deploys branch "${own.branch}", but this checkout is "${current.branch}" (${current.source}): ` +
+        `it would put ${current.branch}'s code in ${own.branch}'s location. Deploy this branch as a location of its own: ` +
+        `npm run -s stacks -- up --env ${inputs.stack} --branch ${JSON.stringify(current.branch)}`,
+    );
+  }
+  return own;
 }
 
 /** The settings keys behind Pulumi's secret config keys; a secret `defaults` makes all of its keys secret. */

@@ -10,6 +10,11 @@ export interface PulumiStacks {
   listStacks(): Promise<StackSummary[]>;
   /** `pulumi stack init NAME --copy-config-from FROM --no-select`. */
   initStack(name: string, copyConfigFrom: string): Promise<void>;
+  /**
+   * `pulumi config cp --stack FROM --dest TO`: every key of FROM's config (and its ESC environment
+   * imports) into TO's, secrets re-encrypted for TO; keys TO alone has are kept.
+   */
+  copyConfig(from: string, to: string): Promise<void>;
   setConfig(stack: string, key: string, value: string): Promise<void>;
   /** `pulumi up --yes --skip-preview`, streaming the CLI's output; returns the update's link, if printed. */
   up(stack: string, onOutput: (text: string) => void): Promise<{ readonly permalink: string | undefined }>;
@@ -54,8 +59,8 @@ export interface PulumiContext {
 
 /**
  * Opens the Automation API's LocalWorkspace (which checks `pulumi version`). Listing, config and
- * stack removal go through it; `stack init --copy-config-from`, `up`, `destroy` and `stack output`
- * run the CLI directly, because the Automation API has no copy-config flag, and its `up`/`destroy`
+ * stack removal go through it; `stack init --copy-config-from`, `config cp`, `up`, `destroy` and `stack output`
+ * run the CLI directly, because the Automation API has no copy-config flag nor config copy, and its `up`/`destroy`
  * hide the permalink the CLI prints and ask for `--show-secrets` outputs we do not need.
  */
 export async function openPulumi(context: PulumiContext): Promise<PulumiStacks> {
@@ -69,6 +74,9 @@ export async function openPulumi(context: PulumiContext): Promise<PulumiStacks> 
     listStacks: () => automation(() => workspace.listStacks()),
     initStack: async (name, from) => {
       await run(["stack", "init", name, "--copy-config-from", from, "--no-select"]);
+    },
+    copyConfig: async (from, to) => {
+      await run(["config", "cp", "--stack", from, "--dest", to]);
     },
     setConfig: (stack, key, value) => automation(() => workspace.setConfig(stack, key, { value })),
     up: async (stack, onOutput) => {

@@ -17,7 +17,7 @@ pulumi.runtime.setMocks(
       resources.push({ type: args.type, name: args.name, inputs: args.inputs });
       // What the registry would answer for an existing tag.
       const digest = `sha256:${"0".repeat(64)}`;
-      const computed = args.type.endsWith(":ExistingImage") || args.type === "docker-build:index:Image" ? { digest } : args.type.endsWith(":ImageVersion") ? { tag: "1.11.16-1" } : {};
+      const computed = args.type.endsWith(":ExistingImage") || args.type === "docker-build:index:Image" ? { digest } : args.type.endsWith(":ImageVersion") ? { tag: `${args.inputs.dagsterVersion ?? "1.11.16"}-1` } : {};
       return { id: `${args.name}-id`, state: { ...args.inputs, ...computed } };
     },
     call: (args) => {

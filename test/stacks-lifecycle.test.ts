@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { parseDocument } from "yaml";
+import { makeStacksCommand, type StacksDeps } from "../cli/commands/stacks";
+import { runCommand } from "../cli/io";
+import { openPulumi } from "../lib/stacks/pulumi";
+import { fakeIo } from "./support/fake-io";
+import { fakePulumi, fakeSecure, stackFileConfig } from "./support/fake-pulumi";
+import { projectCopy } from "./support/repo";
+
+const P = "dagster-code-locations";
+const BRANCH = "feature/login";
+const STACK = "dev.feature-login";
+const PASSWORD = "registry-password-of-dev";
+
+/**
+ * A pull request's life through `stacks`, each run on a fresh clone (a new CI runner: only the
+ * committed Pulumi.<env>.yaml, no branch stack file) against one backend; every `up` evaluates the
+ * real program with the config the CLI passes it from the branch stack's file.
+ */
+describe("a pull request's life through stacks, on fresh CI runners", () => {
+  const fake = fakePulumi({ dev: { config: {} } });
+  const clones: (() => void)[] = [];
+  after(() => {
+    fake.cleanup();
+    for (const cleanup of clones) cleanup();
+  });
+
+  /** A fresh clone of the repository at the PR's head: Pulumi.dev.yaml as committed, with a secret. */
+  function freshRunner(dagsterVersion?: string): string {
+    const clone = projectCopy();
+    clones.push(clone.cleanup);
+    const file = path.join(clone.dir, "Pulumi.dev.yaml");
+    const doc = parseDocument(readFileSync(file, "utf8"));
+    doc.setIn(["config", `${P}:registry_password`], doc.createNode(fakeSecure("dev", PASSWORD)));
+    if (dagsterVersion !== undefined) doc.setIn(["config", `${P}:dagster_version`], dagsterVersion);
+    writeFileSync(file, doc.toString());
+    return clone.dir;
+  }
+
+  async function stacks(dir: string, args: string[]) {
+    const deps: StacksDeps = {
+      openPulumi,
+      remoteBranches: async () => [],
+      gitBranch: () => undefined,
+      confirm: async () => true,
+      interactive: () => false,
+      now: () => new Date(),
+      sleep: async () => undefined,
+    };
+    // The PR's CI job: the branch from GITHUB_HEAD_REF, the program run offline under the loader.
+    const env = { ...fake.env, FAKE_PULUMI_PROGRAM: dir, GITHUB_HEAD_REF: BRANCH, DAGSTER_CODE_LOCATIONS_OFFLINE: "1" };
+    const io = fakeIo({ cwd: dir, env });
+    const code = await runCommand(makeStacksCommand(deps), args, io.io);
+    return { code, stdout: io.stdout(), stderr: io.stderr() };
+  }
+
+  const outputs = () => fake.state().stacks[STACK]?.outputs ?? {};
+  let first: Record<string, unknown> = {};
+
+  it("opened: create + up deploys the branch with the environment's full config", async () => {
+    const dir = freshRunner();
+    assert.equal((await stacks(dir, ["create", "--env", "dev"])).code, 0);
+    const up = await stacks(dir, ["up", "--env", "dev"]);
+    assert.equal(up.code, 0, up.stderr);
+    first = outputs();
+    assert.equal(first.releaseName, "example--feature-login");
+    const config = stackFileConfig(dir, STACK);
+    assert.equal(config[`${P}:branch`], BRANCH);
+    assert.equal(config[`${P}:environment`], "dev");
+    // The secret is re-encrypted for the branch stack: never plain text, never dev's ciphertext.
+    assert.deepEqual(config[`${P}:registry_password`], fakeSecure(STACK, PASSWORD));
+    assert.doesNotMatch(readFileSync(path.join(dir, `Pulumi.${STACK}.yaml`), "utf8"), new RegExp(PASSWORD));
+  });
+
+  it("pushed: up from a fresh runner (the stack in the backend, no stack file) gives the same names and full config", async () => {
+    const dir = freshRunner();
+    assert.deepEqual(stackFileConfig(dir, STACK), {});
+    const up = await stacks(dir, ["up", "--env", "dev"]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.deepEqual(outputs(), first);
+    assert.equal(stackFileConfig(dir, STACK)[`${P}:docker`] !== undefined, true);
+    assert.ok(fake.calls().includes(`config cp --stack dev --dest ${STACK}`), fake.calls().join("\n"));
+  });
+
+  it("the environment's config changed: a dagster_version bump reaches the branch stack on its next up", async () => {
+    const dir = freshRunner("1.11.17");
+    const up = await stacks(dir, ["up", "--env", "dev"]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal(stackFileConfig(dir, STACK)[`${P}:dagster_version`], "1.11.17");
+    assert.match(String(outputs().image), /:1\.11\.17-/);
+    assert.equal(outputs().releaseName, first.releaseName);
+  });
+
+  it("closed: destroy removes the location and the stack", async () => {
+    const dir = freshRunner();
+    const down = await stacks(dir, ["destroy", "--env", "dev", "--branch", BRANCH, "--yes"]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(fake.state().stacks[STACK], undefined);
+    assert.deepEqual(stackFileConfig(dir, STACK), {});
+  });
+});
