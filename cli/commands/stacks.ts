@@ -2,8 +2,11 @@ import { execFile } from "node:child_process";
 import * as readline from "node:readline/promises";
 import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
 import { UserError } from "../../lib/shared/errors";
+import { kubernetesClient } from "../../lib/workspace/client";
+import { makeKubeApi, type KubeApi } from "../../lib/workspace/kube-api";
 import { runStack, unlockStack, type RunOptions } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
+import { codeServerOf, explainCodeServer } from "../../lib/stacks/explainPods";
 import { parsePreview, replacedReleases } from "../../lib/stacks/preview";
 import { changeSummary } from "../../lib/stacks/prComment";
 import type { RunReport } from "../../lib/stacks/runReport";
@@ -34,6 +37,8 @@ export interface StacksDeps {
   readonly interactive: (io: CommandIo) => boolean;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
+  /** The cluster the code servers run in, as the kubeconfig's current context reaches it. */
+  readonly openKube: (io: CommandIo) => Pick<KubeApi, "listPods" | "readPodLog">;
 }
 
 const DEFAULT_ENV = "dev";
@@ -247,6 +252,10 @@ function runOptions(stack: string, branch: string, values: { "take-over-lock"?: 
     sleep: deps.sleep,
     takeOverLock: values["take-over-lock"] === true,
     waitMs: values.wait === undefined ? 0 : parseDuration(values.wait, "--wait"),
+    explain: async (outputs) => {
+      const server = codeServerOf(outputs);
+      return server === undefined ? undefined : explainCodeServer(deps.openKube(io), server);
+    },
   };
 }
 
@@ -273,7 +282,8 @@ function summaryLines(report: Finished): string {
 function failureLines(report: Finished): string {
   const head = `stack: ${report.stack}\n${report.status}: ${report.error?.step ?? report.command}\n`;
   const streamed = report.error?.step === "pulumi up" || report.error?.step === "pulumi destroy" || report.error?.step === "pulumi refresh";
-  return streamed || report.error === undefined ? head : `${head}${report.error.lines.map((l) => `error: ${l}\n`).join("")}`;
+  const said = streamed || report.error === undefined ? head : `${head}${report.error.lines.map((l) => `error: ${l}\n`).join("")}`;
+  return report.explanation === undefined ? said : `${said}the code server:\n${report.explanation.map((l) => `  ${l}\n`).join("")}`;
 }
 
 function previewLines(stack: string, preview: ReturnType<typeof parsePreview>): string {
@@ -322,4 +332,10 @@ export const stacks: Command = makeStacksCommand({
   interactive: (io) => process.stdin.isTTY === true && !/^(1|true)$/i.test(io.env.CI ?? ""),
   now: () => new Date(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  openKube: (io) => {
+    const kc = new (kubernetesClient().KubeConfig)();
+    if (io.env.KUBECONFIG !== undefined && io.env.KUBECONFIG !== "") kc.loadFromFile(io.env.KUBECONFIG.split(":")[0] ?? "");
+    else kc.loadFromDefault();
+    return makeKubeApi(kc);
+  },
 });

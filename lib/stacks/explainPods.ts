@@ -4,6 +4,7 @@
  * import error is on screen without kubectl.
  */
 import type * as k8s from "@kubernetes/client-node";
+import type { KubeApi } from "../workspace/kube-api";
 
 /** Enough of a traceback to see the error and where it came from. */
 export const LOG_LINES = 40;
@@ -81,4 +82,33 @@ function describe(s: k8s.V1ContainerStatus): Omit<FailingContainer, "pod" | "con
 function created(pod: k8s.V1Pod): number {
   const t = pod.metadata?.creationTimestamp;
   return t === undefined ? 0 : new Date(t).getTime();
+}
+
+/** Where a branch's code server runs: the stack's `namespace` and `deploymentName` outputs. */
+export interface CodeServer {
+  readonly namespace: string;
+  readonly deploymentName: string;
+}
+
+/**
+ * Reads the code server's pods (the chart labels them `deployment=<name>`) and explains the newest
+ * failing container; undefined when none is failing. A log that cannot be read is said, not fatal.
+ */
+export async function explainCodeServer(kube: Pick<KubeApi, "listPods" | "readPodLog">, server: CodeServer): Promise<string[] | undefined> {
+  const pods = await kube.listPods(server.namespace, `deployment=${server.deploymentName}`);
+  const failing = newestFailingContainer(pods);
+  if (failing === undefined) return undefined;
+  if (failing.pullFailure) return explanationLines(failing, "");
+  const log = await kube
+    .readPodLog(server.namespace, failing.pod, failing.container, { previous: failing.previous, tailLines: LOG_LINES })
+    .catch((err: unknown) => `(its log could not be read: ${err instanceof Error ? err.message : String(err)})`);
+  return explanationLines(failing, log);
+}
+
+/** The code server named by a stack's outputs, or undefined before its first successful update. */
+export function codeServerOf(outputs: Readonly<Record<string, unknown>>): CodeServer | undefined {
+  const { namespace, deploymentName } = outputs;
+  return typeof namespace === "string" && namespace !== "" && typeof deploymentName === "string" && deploymentName !== ""
+    ? { namespace, deploymentName }
+    : undefined;
 }
