@@ -321,7 +321,7 @@ describe("stacks usage", () => {
     setup();
     const run = await stacks(["nope"]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /^error: stacks: unknown command "nope"\nusage: dagster-code-locations stacks <create\|up\|list\|destroy\|prune> \[options\]\n/);
+    assert.match(run.stderr, /^error: stacks: unknown command "nope"\nusage: dagster-code-locations stacks <create\|up\|status\|list\|destroy\|prune> \[options\]\n/);
   });
 });
 
@@ -374,7 +374,7 @@ describe("stacks up --json and the run's report", () => {
     });
     const failedStack = (): Record<string, FakeStack> => ({
       dev: { config: { ...ENV_CONFIG } },
-      "dev.feat-a": { ...deployed("2026-11-20T10:00:00.000Z", "feat/a"), outputs: { ...deployed("2026-11-20T10:00:00.000Z", "feat/a").outputs, namespace: "dagster", deploymentName: "example--feat-a" } },
+      "dev.feat-a": { ...deployed("2026-11-20T10:00:00.000Z", "feat/a"), outputs: { ...deployed("2026-11-20T10:00:00.000Z", "feat/a").outputs, namespace: "dagster", deploymentName: "example--feat-a", image: "reg/example/example--feat-a:1.11.16-2", locationUrl: "http://dagster.dev/locations/example:feat-a" } },
     });
     const timeout = { FAKE_PULUMI_UP_ERROR: "  kubernetes:helm.sh/v3:Release (example--feat-a):\n    error: timed out waiting for the condition" };
 
@@ -424,6 +424,47 @@ describe("stacks up --json and the run's report", () => {
         "  image: reg/example/example--feat-a:1.11.16-2",
         "  pull secret: acr-pull",
       ]);
+    });
+
+    it("stacks status: image, link, code server readiness, pods and the crash, exit 1; --json for CI", async () => {
+      kube = await FakeKubeApi.start();
+      kube.addDeployment("dagster", "example--feat-a", "reg/example/example--feat-a:1.11.16-2");
+      kube.putPod("dagster", {
+        metadata: { name: "example--feat-a-7d9-abcde", labels: { deployment: "example--feat-a" } },
+        spec: { containers: [{ name: "dagster" }] },
+        status: {
+          phase: "Running",
+          containerStatuses: [{
+            name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 5,
+            state: { waiting: { reason: "CrashLoopBackOff" } },
+            lastState: { terminated: { reason: "OOMKilled", exitCode: 137 } },
+          }],
+        },
+      }, { dagster: { previous: "loading definitions\nKilled" } });
+      setup(failedStack());
+      const text = await stacks(["status", "--branch", "feat/a"], { kube });
+      assert.equal(text.code, 1, text.stderr);
+      assert.match(text.stdout, /^stack: dev\.feat-a\nlocation: example:feat\/a\ndagster: http:\/\/dagster\.dev\/locations\/example:feat-a\nimage: reg\/example\/example--feat-a:1\.11\.16-2\ncode server: not ready 0\/1\n/);
+      assert.match(text.stdout, /pod example--feat-a-7d9-abcde: Running; dagster CrashLoopBackOff; 5 restarts/);
+      assert.match(text.stdout, /why it is not serving:\n  pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff \(last run: OOMKilled, exit code 137\)\n  last 2 lines of its previous run's log:\n  loading definitions\n  Killed\n/);
+      const doc = JSON.parse((await stacks(["status", "--branch", "feat/a", "--json"], { kube })).stdout) as { release: string; pods: unknown[]; explanation: string[] };
+      assert.equal(doc.release, "not ready 0/1");
+      assert.equal(doc.pods.length, 1);
+      assert.equal(doc.explanation.at(-1), "Killed");
+    });
+
+    it("stacks status: an image pull failure names the image and the pull secret", async () => {
+      kube = await FakeKubeApi.start();
+      kube.putPod("dagster", {
+        metadata: { name: "p1", labels: { deployment: "example--feat-a" } },
+        spec: { containers: [{ name: "dagster" }], imagePullSecrets: [{ name: "acr-pull" }] },
+        status: { phase: "Pending", containerStatuses: [{ name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ErrImagePull", message: "manifest unknown" } } }] },
+      });
+      setup(failedStack());
+      const run = await stacks(["status", "--branch", "feat/a"], { kube });
+      assert.equal(run.code, 1);
+      assert.match(run.stdout, /code server: not found\n  pod p1: Pending; dagster ErrImagePull; 0 restarts\n/);
+      assert.match(run.stdout, /ErrImagePull\n    manifest unknown\n    image: reg\/example\/example--feat-a:1\.11\.16-2\n    pull secret: acr-pull\n$/);
     });
 
     it("a cluster that cannot be read leaves the failure report intact and says so", async () => {

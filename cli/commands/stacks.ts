@@ -10,6 +10,7 @@ import { codeServerOf, explainCodeServer } from "../../lib/stacks/explainPods";
 import { parsePreview, replacedReleases } from "../../lib/stacks/preview";
 import { changeSummary } from "../../lib/stacks/prComment";
 import type { RunReport } from "../../lib/stacks/runReport";
+import { stackStatus, statusLines } from "../../lib/stacks/status";
 import { openPulumi, PulumiFailed, type PulumiContext, type PulumiStacks } from "../../lib/stacks/pulumi";
 import {
   branchStacks,
@@ -38,7 +39,7 @@ export interface StacksDeps {
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   /** The cluster the code servers run in, as the kubeconfig's current context reaches it. */
-  readonly openKube: (io: CommandIo) => Pick<KubeApi, "listPods" | "readPodLog">;
+  readonly openKube: (io: CommandIo) => Pick<KubeApi, "listPods" | "readPodLog" | "readDeployment">;
 }
 
 const DEFAULT_ENV = "dev";
@@ -73,6 +74,20 @@ export function makeStacksCommand(deps: StacksDeps): Command {
       else if (report.exitCode === 0) io.stdout(summaryLines(report));
       else io.stderr(failureLines(report));
       return report.exitCode;
+    },
+
+    status: async (args, io) => {
+      const { values } = parseCommandArgs(usage.stacksStatus, args, io.env);
+      const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
+      const stack = branchStackName(environmentOf(values.env), branchOf(values.branch, io, deps));
+      if (findStack(await pulumi.listStacks(), stack) === undefined) throw new UserError(`no stack ${stack}: deploy it with stacks up`);
+      const outputs: Record<string, unknown> = await pulumi.outputs(stack).catch((err: unknown) => {
+        if (err instanceof PulumiFailed) return {};
+        throw err;
+      });
+      const status = await stackStatus(stack, outputs, () => deps.openKube(io));
+      io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : `${statusLines(status).join("\n")}\n`);
+      return status.explanation === undefined ? 0 : 1;
     },
 
     list: async (args, io) => {
