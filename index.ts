@@ -5,4 +5,4 @@ const plan = planStack();
 // The image, the code server's Helm release and the location's workspace entry.
 const location = new CodeLocation("code-location", codeLocationArgs(plan));
 
-export const { deploymentName, locationName, image, releaseName, namespace, branch, locationUrl } = location;
+export const { deploymentName, locationName, image, releaseName, namespace, branch, locationUrl, definitions } = location;

@@ -104,6 +104,13 @@ export const stacksList = {
   examples: ["stacks list --env dev --json"],
 } as const satisfies CommandSpec;
 
+export const stacksStatus = {
+  name: "stacks status",
+  summary: "a branch stack's code location now: image and digest, Dagster link, code server readiness, pods, and why it is not serving",
+  options: { env: STACK_ENV, branch: BRANCH, json: { type: "boolean", description: "print JSON instead of text" } },
+  examples: ["stacks status --env dev --branch feat/a --json"],
+} as const satisfies CommandSpec;
+
 export const stacksDestroy = {
   name: "stacks destroy",
   summary: "pulumi destroy and stack rm of branch stacks (never an environment stack)",
@@ -164,14 +171,14 @@ export const stacksComment = {
 
 export const stacks = {
   name: "stacks",
-  summary: "branch stacks <env>.<branch>: create, up, list, destroy, prune, preview, comment (drives the Pulumi CLI)",
+  summary: "branch stacks <env>.<branch>: create, up, status, list, destroy, prune, preview, comment (drives the Pulumi CLI)",
   options: {},
   examples: ["stacks up --env dev"],
 } as const satisfies CommandSpec;
 
 /** The commands, in the order help lists them; stacks' subcommands by their own word. */
 export const COMMANDS: readonly CommandSpec[] = [render, names, importConfig, nextTag, stacks];
-export const STACKS_SUBCOMMANDS: readonly CommandSpec[] = [stacksCreate, stacksUp, stacksList, stacksDestroy, stacksPrune, stacksPreview, stacksComment];
+export const STACKS_SUBCOMMANDS: readonly CommandSpec[] = [stacksCreate, stacksUp, stacksStatus, stacksList, stacksDestroy, stacksPrune, stacksPreview, stacksComment];
 
 /** `dagster-code-locations render --stack STACK [--dir DIR] ...` */
 export function usageLine(spec: CommandSpec): string {

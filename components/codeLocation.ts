@@ -21,10 +21,18 @@ export type CodeServerArgs = Omit<CodeServerSpec, "deploymentName" | "releaseNam
 export interface DagsterInstanceArgs {
   /** @default "dagster-workspace-yaml" */
   readonly workspaceConfigMap?: string;
-  /** Restarted when the workspace changes. @default "dagster-dagster-webserver" */
+  /** Restarted with `reload: "restart"`, or when its GraphQL API cannot be reached. @default "dagster-dagster-webserver" */
   readonly webserverDeployment?: string;
-  /** Restarted when the workspace changes; its image tag gives the instance's version. @default "dagster-daemon" */
+  /** Its image tag gives the instance's version; it re-reads the workspace every 60 s itself. @default "dagster-daemon" */
   readonly daemonDeployment?: string;
+  /** A GraphQL reload of the webserver (checked: the location must load), or a restart of it. @default "reload" */
+  readonly reload?: "reload" | "restart";
+  /** The webserver's Service, reached through the Kubernetes API's service proxy. @default "dagster-dagster-webserver" */
+  readonly webserverService?: string;
+  /** @default 80 */
+  readonly webserverPort?: number;
+  /** How long to reload until the webserver lists the change. @default 120 */
+  readonly reloadTimeoutSeconds?: number;
   /** Refuse to build or deploy when the daemon runs another Dagster version. @default true */
   readonly checkDagsterVersion?: boolean;
   /** Take over a workspace entry of the same name that no stack owns (dagster-uc's). @default false */
@@ -120,6 +128,8 @@ export class CodeLocation extends pulumi.ComponentResource {
   public readonly image: pulumi.Output<string>;
   /** Where the location's assets show in the Dagster UI; undefined without `dagsterUiUrl`. */
   public readonly locationUrl: pulumi.Output<string> | undefined;
+  /** Repositories, jobs and assets the location holds, as the webserver loaded them; empty with `reload: "restart"`. */
+  public readonly definitions: pulumi.Output<{ repositories?: number; jobs?: number; assets?: number }>;
   public readonly release: k8s.helm.v3.Release;
   public readonly workspaceEntry: WorkspaceEntry;
 
@@ -203,6 +213,10 @@ export class CodeLocation extends pulumi.ComponentResource {
       { parent: this, provider, dependsOn: preflight },
     );
 
+    this.locationUrl = args.dagsterUiUrl
+      ? pulumi.output(secretIf(secret.dagsterUiUrl)(pulumi.interpolate`${args.dagsterUiUrl.replace(/\/+$/, "")}/locations/${names.locationName}/assets`))
+      : undefined;
+    const releaseImage = image.apply((ref) => `${ref.repository}:${ref.tag}`);
     // Registered once the code server is up, so Dagster never lists a location it cannot reach.
     this.workspaceEntry = new WorkspaceEntry(
       `${name}-workspace-entry`,
@@ -214,20 +228,32 @@ export class CodeLocation extends pulumi.ComponentResource {
         owner,
         adoptUnowned: instanceInput(instance.adoptUnownedEntry),
         restart: instanceInput({ webserver: instance.webserverDeployment, daemon: instance.daemonDeployment }),
+        reload: instanceInput(pulumi.output(this.locationUrl).apply((uiUrl) => ({
+          mode: instance.reload,
+          service: instance.webserverService,
+          port: instance.webserverPort,
+          timeoutSeconds: instance.reloadTimeoutSeconds,
+          ...(uiUrl && { uiUrl }),
+        }))),
+        // A new image is a new code server: the entry is checked (and reloaded) again.
+        codeVersion: releaseImage,
       },
       { parent: this, dependsOn: [this.release] },
     );
     warnEach(this.workspaceEntry.warnings, this.workspaceEntry);
+    this.workspaceEntry.definitions.apply((d) => {
+      if (d && d.repositories !== undefined) {
+        pulumi.log.info(`code location ${names.locationName} loaded: ${d.repositories} repositories, ${d.jobs} jobs, ${d.assets} assets`, this.workspaceEntry);
+      }
+    });
 
     this.deploymentName = pulumi.output(names.deploymentName);
     this.locationName = pulumi.output(names.locationName);
     this.branch = pulumi.output(names.branchPart);
     this.releaseName = this.release.name;
     this.namespace = pulumi.output(k8sInput(this.release.namespace));
-    this.image = pulumi.output(secretIf(secret.image)(image.apply((ref) => `${ref.repository}:${ref.tag}`)));
-    this.locationUrl = args.dagsterUiUrl
-      ? pulumi.output(secretIf(secret.dagsterUiUrl)(pulumi.interpolate`${args.dagsterUiUrl.replace(/\/+$/, "")}/locations/${this.locationName}/assets`))
-      : undefined;
+    this.image = pulumi.output(secretIf(secret.image)(releaseImage));
+    this.definitions = this.workspaceEntry.definitions.apply((d) => d ?? {});
     this.registerOutputs({
       deploymentName: this.deploymentName,
       locationName: this.locationName,
@@ -236,6 +262,7 @@ export class CodeLocation extends pulumi.ComponentResource {
       namespace: this.namespace,
       image: this.image,
       locationUrl: this.locationUrl,
+      definitions: this.definitions,
     });
   }
 }

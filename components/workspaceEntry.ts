@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { entryMatches, type GrpcServerEntry } from "../lib/workspace/document";
 import { loadKubeConfig } from "../lib/workspace/kube-config";
-import { WorkspaceRegistrar, type RestartTargets } from "../lib/workspace/registrar";
+import type { DefinitionCounts } from "../lib/workspace/dagster-graphql";
+import { WorkspaceRegistrar, type ReloadTarget, type RestartTargets } from "../lib/workspace/registrar";
 import { DynamicResource } from "./dynamicResource";
 
 export interface WorkspaceEntryArgs {
@@ -15,8 +16,12 @@ export interface WorkspaceEntryArgs {
   readonly owner: pulumi.Input<string>;
   /** Take over an entry of this name that nobody owns (written by hand or by dagster-uc). */
   readonly adoptUnowned: pulumi.Input<boolean>;
-  /** The webserver and daemon Deployments to restart when the workspace changes. */
+  /** The webserver Deployment to restart when it cannot be reloaded (the daemon's name is kept, never restarted). */
   readonly restart: pulumi.Input<RestartTargets>;
+  /** How the webserver reloads the workspace, and where its GraphQL API is. */
+  readonly reload?: pulumi.Input<ReloadTarget>;
+  /** The code server's image: a new one makes the webserver reload this location and check it again. */
+  readonly codeVersion?: pulumi.Input<string>;
 }
 
 interface EntryInputs {
@@ -27,12 +32,16 @@ interface EntryInputs {
   owner: string;
   adoptUnowned: boolean;
   restart: RestartTargets;
+  reload?: ReloadTarget;
+  codeVersion?: string;
 }
 
 interface EntryOutputs extends EntryInputs {
   /** Deployments restarted by the last change, and what the instance warned about. */
   restarted: string[];
   warnings: string[];
+  /** What the location held when the webserver last loaded it; undefined when not checked. */
+  definitions?: DefinitionCounts;
 }
 
 /** Which inputs name another entry altogether: changing one moves the registration. */
@@ -44,13 +53,14 @@ function registrar(inputs: Pick<EntryInputs, "context">): WorkspaceRegistrar {
 
 async function register(inputs: EntryInputs): Promise<EntryOutputs> {
   const change = await registrar(inputs).register(inputs);
-  return { ...inputs, restarted: change.restarted, warnings: change.warnings };
+  return { ...inputs, restarted: change.restarted, warnings: change.warnings, ...(change.definitions && { definitions: change.definitions }) };
 }
 
 /**
  * This stack's entry in the Dagster instance's workspace ConfigMap. Writes are compare-and-swap on
  * the ConfigMap's resourceVersion, so concurrent stacks never lose each other's entries and there
- * is no lock to get stuck. The webserver and daemon restart only when the workspace changed.
+ * is no lock to get stuck. After a change (or a new code server) the webserver reloads over GraphQL
+ * and the location must load: its Python error fails the operation.
  */
 export const workspaceEntryProvider: pulumi.dynamic.ResourceProvider<EntryInputs, EntryOutputs> = {
   async create(inputs) {
@@ -67,7 +77,9 @@ export const workspaceEntryProvider: pulumi.dynamic.ResourceProvider<EntryInputs
       olds.entry.port !== news.entry.port ||
       olds.owner !== news.owner ||
       olds.adoptUnowned !== news.adoptUnowned ||
-      JSON.stringify(olds.restart) !== JSON.stringify(news.restart);
+      JSON.stringify(olds.restart) !== JSON.stringify(news.restart) ||
+      JSON.stringify(olds.reload ?? {}) !== JSON.stringify(news.reload ?? {}) ||
+      (olds.codeVersion ?? "") !== (news.codeVersion ?? "");
     if (changedInputs) return { changes: true };
     // Same inputs: a preview still tells the truth when someone removed or changed the entry
     // (a `helm upgrade` of the instance rewriting the ConfigMap, a hand edit).
@@ -95,6 +107,7 @@ export const workspaceEntryProvider: pulumi.dynamic.ResourceProvider<EntryInputs
       locationName: props.entry.locationName,
       owner: props.owner,
       restart: props.restart,
+      reload: props.reload,
     });
   },
 };
@@ -105,8 +118,9 @@ export const WORKSPACE_ENTRY_TYPE = "pulumi-nodejs:dynamic/dagster-code-location
 export class WorkspaceEntry extends DynamicResource {
   public declare readonly restarted: pulumi.Output<string[]>;
   public declare readonly warnings: pulumi.Output<string[]>;
+  public declare readonly definitions: pulumi.Output<DefinitionCounts | undefined>;
 
   constructor(name: string, args: WorkspaceEntryArgs, opts?: pulumi.CustomResourceOptions) {
-    super(workspaceEntryProvider, { file: __filename, exportName: "workspaceEntryProvider" }, "WorkspaceEntry", name, { ...args, restarted: undefined, warnings: undefined }, opts);
+    super(workspaceEntryProvider, { file: __filename, exportName: "workspaceEntryProvider" }, "WorkspaceEntry", name, { ...args, restarted: undefined, warnings: undefined, definitions: undefined }, opts);
   }
 }

@@ -118,7 +118,11 @@ describe("import-config", () => {
       },
       instance: {
         workspace_yaml_configmap_name: "dagster-workspace-yaml",
+        reload: "reload",
+        reload_timeout_seconds: 120,
         webserver_deployment: "dagster-dagster-webserver",
+        webserver_port: 80,
+        webserver_service: "dagster-dagster-webserver",
         daemon_deployment: "dagster-daemon",
         check_dagster_version: true,
         adopt_unowned_entry: false,

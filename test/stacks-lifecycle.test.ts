@@ -49,6 +49,9 @@ describe("a pull request's life through stacks, on fresh CI runners", () => {
       interactive: () => false,
       now: () => new Date(),
       sleep: async () => undefined,
+      openKube: () => {
+        throw new Error("the lifecycle test has no cluster: no update fails in it");
+      },
     };
     // The PR's CI job: the branch from GITHUB_HEAD_REF, the program run offline under the loader.
     const env = { ...fake.env, FAKE_PULUMI_PROGRAM: dir, GITHUB_HEAD_REF: BRANCH, DAGSTER_CODE_LOCATIONS_OFFLINE: "1" };

@@ -6,6 +6,9 @@ import { afterEach, describe, it } from "node:test";
 import { makeStacksCommand, type StacksDeps } from "../cli/commands/stacks";
 import { runCommand } from "../cli/io";
 import { openPulumi } from "../lib/stacks/pulumi";
+import { makeKubeApi } from "../lib/workspace/kube-api";
+import { loadKubeConfig } from "../lib/workspace/kube-config";
+import { FakeKubeApi } from "./support/fake-kube-api";
 import { fakeIo } from "./support/fake-io";
 import { fakePulumi, type FakePulumi, type FakeStack } from "./support/fake-pulumi";
 
@@ -38,6 +41,8 @@ async function stacks(
     terminal?: boolean;
     /** What happens while the command sleeps (another run finishing, say); the time moves on either way. */
     onSleep?: (ms: number) => void;
+    /** The cluster the code servers run in; without it, reading pods fails like an unreachable cluster. */
+    kube?: FakeKubeApi;
   } = {},
 ): Promise<Run> {
   assert.ok(fake, "call setup() first");
@@ -56,6 +61,10 @@ async function stacks(
     sleep: async (ms) => {
       slept += ms;
       options.onSleep?.(ms);
+    },
+    openKube: () => {
+      if (options.kube === undefined) throw new Error("no cluster in this test");
+      return makeKubeApi(loadKubeConfig("fake", { yaml: options.kube.kubeconfig("fake") }));
     },
   };
   const io = fakeIo({ cwd: fake.dir, env: { ...fake.env, ...options.env } });
@@ -331,7 +340,7 @@ describe("stacks usage", () => {
     setup();
     const run = await stacks(["nope"]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /^error: stacks: unknown command "nope"\nusage: dagster-code-locations stacks <create\|up\|list\|destroy\|prune\|preview\|comment> \[options\]\n/);
+    assert.match(run.stderr, /^error: stacks: unknown command "nope"\nusage: dagster-code-locations stacks <create\|up\|status\|list\|destroy\|prune\|preview\|comment> \[options\]\n/);
   });
 });
 
@@ -375,6 +384,115 @@ describe("stacks up --json and the run's report", () => {
     const refresh = calls.indexOf("refresh --yes --skip-preview --clear-pending-creates --stack dev.feat-a");
     assert.ok(refresh > 0 && refresh < calls.lastIndexOf("up --yes --skip-preview --stack dev.feat-a"), calls.join("\n"));
     assert.match(again.stderr, /the last update ended failed; refreshing the state first/);
+  });
+
+  describe("a code server that is not serving explains itself", () => {
+    let kube: FakeKubeApi | undefined;
+    afterEach(async () => {
+      await kube?.close();
+      kube = undefined;
+    });
+    const failedStack = (): Record<string, FakeStack> => ({
+      dev: { config: { ...ENV_CONFIG } },
+      "dev.feat-a": { ...deployed("2026-11-20T10:00:00.000Z", "feat/a"), outputs: { ...deployed("2026-11-20T10:00:00.000Z", "feat/a").outputs, namespace: "dagster", deploymentName: "example--feat-a", image: "reg/example/example--feat-a:1.11.16-2", locationUrl: "http://dagster.dev/locations/example:feat-a" } },
+    });
+    const timeout = { FAKE_PULUMI_UP_ERROR: "  kubernetes:helm.sh/v3:Release (example--feat-a):\n    error: timed out waiting for the condition" };
+
+    it("a crash-looping container: its state, last termination message and log tail, in the report and on stderr", async () => {
+      kube = await FakeKubeApi.start();
+      const traceback = [...Array.from({ length: 50 }, (_, i) => `noise ${i}`), "Traceback (most recent call last):", '  File "/app/defs.py", line 3, in <module>', "ModuleNotFoundError: No module named 'sensors'"].join("\n");
+      kube.putPod("dagster", {
+        metadata: { name: "example--feat-a-7d9-abcde", labels: { deployment: "example--feat-a", component: "user-deployments" }, creationTimestamp: "2026-11-24T11:58:00Z" },
+        spec: { containers: [{ name: "dagster" }] },
+        status: {
+          containerStatuses: [{
+            name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 3,
+            state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 40s restarting failed container" } },
+            lastState: { terminated: { reason: "Error", exitCode: 1, message: "ModuleNotFoundError: No module named 'sensors'" } },
+          }],
+        },
+      }, { dagster: { previous: traceback, current: "" } });
+      setup(failedStack(), timeout);
+      const doc = report(await stacks(["up", "--branch", "feat/a", "--json"], { kube }));
+      assert.equal(doc.status, "failed");
+      const explanation = doc.explanation as string[];
+      assert.equal(explanation[0], "pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff (last run: Error, exit code 1)");
+      assert.equal(explanation.at(-1), "ModuleNotFoundError: No module named 'sensors'");
+      assert.ok(explanation.includes("Traceback (most recent call last):"));
+      assert.ok(!explanation.includes("noise 9"), "only the last 40 lines of the log");
+      const text = await stacks(["up", "--branch", "feat/a"], { kube });
+      assert.match(text.stderr, /the code server:\n  pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff/);
+    });
+
+    it("an image that cannot be pulled: the image and the pull secret", async () => {
+      kube = await FakeKubeApi.start();
+      kube.putPod("dagster", {
+        metadata: { name: "example--feat-a-7d9-xyz", labels: { deployment: "example--feat-a" }, creationTimestamp: "2026-11-24T11:58:00Z" },
+        spec: { containers: [{ name: "dagster" }], imagePullSecrets: [{ name: "acr-pull" }] },
+        status: {
+          containerStatuses: [{
+            name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 0,
+            state: { waiting: { reason: "ImagePullBackOff", message: 'Back-off pulling image "reg/example/example--feat-a:1.11.16-2"' } },
+          }],
+        },
+      });
+      setup(failedStack(), timeout);
+      const doc = report(await stacks(["up", "--branch", "feat/a", "--json"], { kube }));
+      assert.deepEqual(doc.explanation, [
+        "pod example--feat-a-7d9-xyz, container dagster: ImagePullBackOff",
+        '  Back-off pulling image "reg/example/example--feat-a:1.11.16-2"',
+        "  image: reg/example/example--feat-a:1.11.16-2",
+        "  pull secret: acr-pull",
+      ]);
+    });
+
+    it("stacks status: image, link, code server readiness, pods and the crash, exit 1; --json for CI", async () => {
+      kube = await FakeKubeApi.start();
+      kube.addDeployment("dagster", "example--feat-a", "reg/example/example--feat-a:1.11.16-2");
+      kube.putPod("dagster", {
+        metadata: { name: "example--feat-a-7d9-abcde", labels: { deployment: "example--feat-a" } },
+        spec: { containers: [{ name: "dagster" }] },
+        status: {
+          phase: "Running",
+          containerStatuses: [{
+            name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 5,
+            state: { waiting: { reason: "CrashLoopBackOff" } },
+            lastState: { terminated: { reason: "OOMKilled", exitCode: 137 } },
+          }],
+        },
+      }, { dagster: { previous: "loading definitions\nKilled" } });
+      setup(failedStack());
+      const text = await stacks(["status", "--branch", "feat/a"], { kube });
+      assert.equal(text.code, 1, text.stderr);
+      assert.match(text.stdout, /^stack: dev\.feat-a\nlocation: example:feat\/a\ndagster: http:\/\/dagster\.dev\/locations\/example:feat-a\nimage: reg\/example\/example--feat-a:1\.11\.16-2\ncode server: not ready 0\/1\n/);
+      assert.match(text.stdout, /pod example--feat-a-7d9-abcde: Running; dagster CrashLoopBackOff; 5 restarts/);
+      assert.match(text.stdout, /why it is not serving:\n  pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff \(last run: OOMKilled, exit code 137\)\n  last 2 lines of its previous run's log:\n  loading definitions\n  Killed\n/);
+      const doc = JSON.parse((await stacks(["status", "--branch", "feat/a", "--json"], { kube })).stdout) as { release: string; pods: unknown[]; explanation: string[] };
+      assert.equal(doc.release, "not ready 0/1");
+      assert.equal(doc.pods.length, 1);
+      assert.equal(doc.explanation.at(-1), "Killed");
+    });
+
+    it("stacks status: an image pull failure names the image and the pull secret", async () => {
+      kube = await FakeKubeApi.start();
+      kube.putPod("dagster", {
+        metadata: { name: "p1", labels: { deployment: "example--feat-a" } },
+        spec: { containers: [{ name: "dagster" }], imagePullSecrets: [{ name: "acr-pull" }] },
+        status: { phase: "Pending", containerStatuses: [{ name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ErrImagePull", message: "manifest unknown" } } }] },
+      });
+      setup(failedStack());
+      const run = await stacks(["status", "--branch", "feat/a"], { kube });
+      assert.equal(run.code, 1);
+      assert.match(run.stdout, /code server: not found\n  pod p1: Pending; dagster ErrImagePull; 0 restarts\n/);
+      assert.match(run.stdout, /ErrImagePull\n    manifest unknown\n    image: reg\/example\/example--feat-a:1\.11\.16-2\n    pull secret: acr-pull\n$/);
+    });
+
+    it("a cluster that cannot be read leaves the failure report intact and says so", async () => {
+      setup(failedStack(), timeout);
+      const doc = report(await stacks(["up", "--branch", "feat/a", "--json"]));
+      assert.equal(doc.status, "failed");
+      assert.deepEqual(doc.explanation, ["(the code server could not be inspected: no cluster in this test)"]);
+    });
   });
 
   it("says failed on stderr, not stdout, without --json", async () => {

@@ -190,7 +190,7 @@ describe("CI commands are the ones the README documents", () => {
 
   it("every stacks subcommand and flag CI uses is in README's usage", () => {
     const usage = documentedStacks();
-    assert.deepEqual([...usage.keys()], ["create", "up", "list", "destroy", "prune", "preview", "comment"]);
+    assert.deepEqual([...usage.keys()], ["create", "up", "status", "list", "destroy", "prune", "preview", "comment"]);
     for (const i of all.filter((x) => x.tool === "stacks")) {
       const line = usage.get(i.sub);
       assert.ok(line !== undefined, `${i.file}: stacks ${i.sub} is not in README`);

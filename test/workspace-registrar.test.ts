@@ -31,9 +31,18 @@ afterEach(async () => {
   await fake.close();
 });
 
+/**
+ * These tests are about the ConfigMap and about `instance.reload: restart`, so requests restart the
+ * webserver unless they say otherwise (reload over GraphQL: test/workspace-reload.test.ts).
+ */
 function registrar(options: RegistrarOptions = {}): WorkspaceRegistrar {
   const kc = loadKubeConfig("aks-test", { yaml: fake.kubeconfig("aks-test") });
-  return new WorkspaceRegistrar(kc, { now: () => NOW, retry: { baseDelayMs: 2, maxDelayMs: 20 }, ...options });
+  const real = new WorkspaceRegistrar(kc, { now: () => NOW, retry: { baseDelayMs: 2, maxDelayMs: 20 }, ...options });
+  const restart = { mode: "restart" as const };
+  return Object.assign(Object.create(real) as WorkspaceRegistrar, {
+    register: (request: Parameters<WorkspaceRegistrar["register"]>[0]) => real.register({ reload: restart, ...request }),
+    unregister: (request: Parameters<WorkspaceRegistrar["unregister"]>[0]) => real.unregister({ reload: restart, ...request }),
+  });
 }
 
 function entry(name: string, port = 3030) {
@@ -84,15 +93,15 @@ function userError(pattern: RegExp) {
 }
 
 describe("register", T, () => {
-  it("creates the ConfigMap when missing and restarts webserver and daemon as kubectl does", async () => {
+  it("creates the ConfigMap when missing and restarts the webserver (not the daemon) as kubectl does", async () => {
     instance();
     const result = await register("main");
-    assert.deepEqual(result, { changed: true, restarted: [WEBSERVER, DAEMON], warnings: [] });
+    assert.deepEqual(result, { changed: true, restarted: [WEBSERVER], reloaded: false, warnings: [] });
     assert.deepEqual(storedWorkspace().load_from, [{ grpc_server: { host: "proj--main", port: 3030, location_name: "proj:main" } }]);
     assert.deepEqual(storedOwners(), { "proj:main": "proj/main" });
     assert.deepEqual(
       fake.patches.map((p) => [p.name, p.contentType]),
-      [WEBSERVER, DAEMON].map((name) => [name, "application/strategic-merge-patch+json"]),
+      [[WEBSERVER, "application/strategic-merge-patch+json"]],
     );
     assert.deepEqual(fake.patches[0]?.body, {
       spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-03-04T05:06:07Z" } } } },
@@ -104,19 +113,19 @@ describe("register", T, () => {
     await register("main");
     const writes = configMapWrites().length;
     const result = await register("main");
-    assert.deepEqual(result, { changed: false, restarted: [], warnings: [] });
+    assert.deepEqual(result, { changed: false, restarted: [], reloaded: false, warnings: [] });
     assert.equal(configMapWrites().length, writes);
-    assert.equal(fake.patches.length, 2);
+    assert.equal(fake.patches.length, 1);
   });
 
   it("restarts again only when host, port or name change", async () => {
     instance();
     await register("main");
     await register("main");
-    assert.equal(fake.patches.length, 2);
+    assert.equal(fake.patches.length, 1);
     const moved = await register("main", { port: 4000 });
     assert.equal(moved.changed, true);
-    assert.equal(fake.patches.length, 4);
+    assert.equal(fake.patches.length, 2);
     assert.equal(storedWorkspace().load_from[0]?.grpc_server.port, 4000);
   });
 
@@ -198,7 +207,7 @@ describe("register", T, () => {
     await assert.rejects(registrar().register(alpha), userError(/"alpha" already exists but no stack owns it.*instance\.adopt_unowned_entry: true/));
     assert.equal(configMapWrites().length, 0);
     const adopted = await registrar().register({ ...alpha, adoptUnowned: true });
-    assert.deepEqual(adopted, { changed: false, restarted: [], warnings: [] });
+    assert.deepEqual(adopted, { changed: false, restarted: [], reloaded: false, warnings: [] });
     assert.deepEqual(storedOwners(), { alpha: "team/alpha" });
     assert.equal(fake.patches.length, 0);
   });
@@ -213,10 +222,10 @@ describe("register", T, () => {
     assert.equal(configMapWrites().length, 0);
   });
 
-  it("warns when the webserver Deployment is missing and still restarts the daemon", async () => {
+  it("warns when the webserver Deployment is missing", async () => {
     fake.addDeployment(NS, DAEMON, "dagster:1.11.16");
     const result = await register("main");
-    assert.deepEqual(result.restarted, [DAEMON]);
+    assert.deepEqual(result.restarted, []);
     assert.equal(result.warnings.length, 1);
     assert.match(result.warnings[0] ?? "", /Deployment dagster\/dagster-dagster-webserver not found/);
   });
@@ -224,9 +233,9 @@ describe("register", T, () => {
   it("turns a failed restart into an error that gives the kubectl command", async () => {
     instance();
     fake.beforeHandle = ({ method, name }) => {
-      if (method === "PATCH" && name === DAEMON) throw new Error("boom");
+      if (method === "PATCH" && name === WEBSERVER) throw new Error("boom");
     };
-    await assert.rejects(register("main"), userError(/workspace changed but Deployment dagster\/dagster-daemon could not be restarted.*kubectl -n dagster rollout restart deployment\/dagster-daemon/));
+    await assert.rejects(register("main"), userError(/workspace changed but Deployment dagster\/dagster-dagster-webserver could not be restarted.*kubectl -n dagster rollout restart deployment\/dagster-dagster-webserver/));
     assert.deepEqual(storedNames(), ["proj:main"]);
   });
 });
@@ -239,20 +248,20 @@ describe("unregister", T, () => {
     await register("dev");
     const patchesBefore = fake.patches.length;
     const result = await registrar().unregister({ namespace: NS, locationName: "proj:main", owner: "proj/main" });
-    assert.deepEqual(result, { changed: true, restarted: [WEBSERVER, DAEMON], warnings: [] });
+    assert.deepEqual(result, { changed: true, restarted: [WEBSERVER], reloaded: false, warnings: [] });
     assert.deepEqual(storedNames(), ["alpha", "proj:dev"]);
     assert.deepEqual(storedOwners(), { "proj:dev": "proj/dev" });
-    assert.equal(fake.patches.length, patchesBefore + 2);
+    assert.equal(fake.patches.length, patchesBefore + 1);
   });
 
   it("is fine when the entry or the whole ConfigMap is already gone", async () => {
     instance();
     const none = await registrar().unregister({ namespace: NS, locationName: "proj:main", owner: "proj/main" });
-    assert.deepEqual(none, { changed: false, restarted: [], warnings: [] });
+    assert.deepEqual(none, { changed: false, restarted: [], reloaded: false, warnings: [] });
     await register("main");
     await registrar().unregister({ namespace: NS, locationName: "proj:main", owner: "proj/main" });
     const again = await registrar().unregister({ namespace: NS, locationName: "proj:main", owner: "proj/main" });
-    assert.deepEqual(again, { changed: false, restarted: [], warnings: [] });
+    assert.deepEqual(again, { changed: false, restarted: [], reloaded: false, warnings: [] });
   });
 
   it("never touches an entry of another stack or an unowned one", async () => {

@@ -2,9 +2,12 @@ import { execFile } from "node:child_process";
 import * as readline from "node:readline/promises";
 import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
 import { isUserError, UserError } from "../../lib/shared/errors";
+import { kubernetesClient } from "../../lib/workspace/client";
+import { makeKubeApi } from "../../lib/workspace/kube-api";
 import { previewStack, runStack, unlockStack } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
 import { errorLines, type RunReport } from "../../lib/stacks/runReport";
+import { stackStatus, statusLines } from "../../lib/stacks/status";
 import { openPulumi, PulumiFailed, type PulumiStacks } from "../../lib/stacks/pulumi";
 import {
   branchStacks,
@@ -76,6 +79,20 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         for (const line of lines) io.stderr(`error: ${line}\n`);
         return exitCode;
       }
+    },
+
+    status: async (args, io) => {
+      const { values } = parseCommandArgs(usage.stacksStatus, args, io.env);
+      const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
+      const stack = branchStackName(environmentOf(values.env), branchOf(values.branch, io, deps));
+      if (findStack(await pulumi.listStacks(), stack) === undefined) throw new UserError(`no stack ${stack}: deploy it with stacks up`);
+      const outputs: Record<string, unknown> = await pulumi.outputs(stack).catch((err: unknown) => {
+        if (err instanceof PulumiFailed) return {};
+        throw err;
+      });
+      const status = await stackStatus(stack, outputs, () => deps.openKube(io));
+      io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : `${statusLines(status).join("\n")}\n`);
+      return status.explanation === undefined ? 0 : 1;
     },
 
     list: async (args, io) => {
@@ -292,4 +309,10 @@ export const stacks: Command = makeStacksCommand({
   interactive: (io) => process.stdin.isTTY === true && !/^(1|true)$/i.test(io.env.CI ?? ""),
   now: () => new Date(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  openKube: (io) => {
+    const kc = new (kubernetesClient().KubeConfig)();
+    if (io.env.KUBECONFIG !== undefined && io.env.KUBECONFIG !== "") kc.loadFromFile(io.env.KUBECONFIG.split(":")[0] ?? "");
+    else kc.loadFromDefault();
+    return makeKubeApi(kc);
+  },
 });

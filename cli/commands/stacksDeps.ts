@@ -2,6 +2,8 @@ import { checkEnvironment } from "../../lib/shared/stackName";
 import type { RunOptions } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
 import type { PulumiContext, PulumiStacks } from "../../lib/stacks/pulumi";
+import { codeServerOf, explainCodeServer } from "../../lib/stacks/explainPods";
+import type { KubeApi } from "../../lib/workspace/kube-api";
 import type { CommandIo } from "../io";
 
 /** What the stack helpers reach outside themselves for; tests replace the parts without a stand-in. */
@@ -16,6 +18,8 @@ export interface StacksDeps {
   readonly interactive: (io: CommandIo) => boolean;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
+  /** The cluster the code servers run in, as the kubeconfig's current context reaches it. */
+  readonly openKube: (io: CommandIo) => Pick<KubeApi, "listPods" | "readPodLog" | "readDeployment">;
 }
 
 const DEFAULT_ENV = "dev";
@@ -33,5 +37,9 @@ export function runOptions(stack: string, branch: string, values: { "take-over-l
     sleep: deps.sleep,
     takeOverLock: values["take-over-lock"] === true,
     waitMs: values.wait === undefined ? 0 : parseDuration(values.wait, "--wait"),
+    explain: async (outputs) => {
+      const server = codeServerOf(outputs);
+      return server === undefined ? undefined : explainCodeServer(deps.openKube(io), server);
+    },
   };
 }

@@ -26,7 +26,8 @@ export function summaryLines(report: Finished): string {
 export function failureLines(report: Finished): string {
   const head = `stack: ${report.stack}\n${report.status}: ${report.error?.step ?? report.command}\n`;
   const streamed = report.error?.step === "pulumi up" || report.error?.step === "pulumi destroy" || report.error?.step === "pulumi refresh";
-  return streamed || report.error === undefined ? head : `${head}${report.error.lines.map((l) => `error: ${l}\n`).join("")}`;
+  const said = streamed || report.error === undefined ? head : `${head}${report.error.lines.map((l) => `error: ${l}\n`).join("")}`;
+  return report.explanation === undefined ? said : `${said}the code server:\n${report.explanation.map((l) => `  ${l}\n`).join("")}`;
 }
 
 export function previewLines(stack: string, preview: PreviewSummary): string {

@@ -81,6 +81,14 @@ const seconds = text.transform((value, ctx) => {
   return z.NEVER;
 });
 
+/** A TCP port, 1 to 65535. */
+const tcpPort = text.transform((value, ctx) => {
+  const number = Number(value);
+  if (/^\d+$/.test(value.trim()) && number >= 1 && number <= 65535) return number;
+  ctx.issues.push({ code: "custom", input: value, message: `expected a port from 1 to 65535, got ${show(value)}` });
+  return z.NEVER;
+});
+
 const quantity = text.superRefine((value, ctx) => {
   if (!isQuantity(value)) ctx.addIssue({ code: "custom", input: value, message: `expected a Kubernetes quantity such as 150m, got ${show(value)}` });
   else if (!(quantityValue(value) > 0)) ctx.addIssue({ code: "custom", input: value, message: `expected a quantity above zero, got ${show(value)}` });
@@ -195,6 +203,12 @@ const instance = z.strictObject({
   workspace_yaml_configmap_name: objectName.default(INSTANCE_DEFAULTS.workspaceConfigMap),
   webserver_deployment: objectName.default(INSTANCE_DEFAULTS.webserverDeployment),
   daemon_deployment: objectName.default(INSTANCE_DEFAULTS.daemonDeployment),
+  /** How the webserver picks up a workspace change: a GraphQL reload, or a restart of its Deployment. */
+  reload: z.enum(["reload", "restart"], { error: (issue) => `expected "reload" or "restart", got ${show(issue.input)}` }).default("reload"),
+  webserver_service: objectName.default(INSTANCE_DEFAULTS.webserverService),
+  webserver_port: tcpPort.default(INSTANCE_DEFAULTS.webserverPort),
+  /** Reloads until the webserver lists the change; the kubelet's ConfigMap sync takes up to about a minute. */
+  reload_timeout_seconds: seconds.default(120),
   /** Refuse to deploy when the instance's daemon runs another Dagster version. */
   check_dagster_version: flag.default(true),
   /** Take over a workspace entry of the same name that no stack owns (hand-written, dagster-uc's). */

@@ -3,6 +3,9 @@ export const INSTANCE_DEFAULTS = {
   /** The workspace ConfigMap the webserver and daemon read (key `workspace.yaml`). */
   workspaceConfigMap: "dagster-workspace-yaml",
   webserverDeployment: "dagster-dagster-webserver",
+  /** The webserver's Service (`<release>-dagster-webserver`) and port (`dagsterWebserver.service.port`). */
+  webserverService: "dagster-dagster-webserver",
+  webserverPort: 80,
   daemonDeployment: "dagster-daemon",
 } as const;
 

@@ -25,6 +25,11 @@ export interface RunOptions {
   readonly waitMs?: number;
   /** `pulumi stack ls` as the caller just read it, so the first look costs no second listing. */
   readonly listed?: readonly StackSummary[];
+  /**
+   * After a failed `up`: why the code server is not serving, from the cluster, given the stack's
+   * outputs. Undefined (or a throw) leaves the report without an explanation.
+   */
+  readonly explain?: (outputs: Readonly<Record<string, unknown>>) => Promise<readonly string[] | undefined>;
 }
 
 /** How often a waiting run asks whether the other update has ended. */
@@ -50,7 +55,15 @@ export async function runStack(pulumi: PulumiStacks, command: RunCommand, option
     if (isUserError(err)) return { ...base, status: "failed", durationSeconds: seconds(), error: { step, lines: err.problems }, exitCode: 1 };
     if (!(err instanceof PulumiFailed)) throw err;
     const status = err.interrupted ? "cancelled" : "failed";
-    return { ...base, status, durationSeconds: seconds(), error: { step, lines: errorLines(err.stderr) }, exitCode: err.exitCode };
+    const explanation = status === "failed" && step === "pulumi up" ? await explainFailure(pulumi, options) : undefined;
+    return {
+      ...base,
+      status,
+      durationSeconds: seconds(),
+      error: { step, lines: errorLines(err.stderr) },
+      ...(explanation === undefined ? {} : { explanation }),
+      exitCode: err.exitCode,
+    };
   }
   const changes = changesOfLatestUpdate([await pulumi.latestUpdate(options.stack).catch(ignoreCli)]);
   const outputs = command === "up" ? await pulumi.outputs(options.stack) : {};
@@ -128,6 +141,16 @@ async function clearTheWay(pulumi: PulumiStacks, options: RunOptions, at: (step:
     await pulumi.refresh(options.stack, options.log);
   }
   return "pulumi stack history";
+}
+
+/** The code server's own account of a failed update; the report stands without it. */
+async function explainFailure(pulumi: PulumiStacks, options: RunOptions): Promise<readonly string[] | undefined> {
+  if (options.explain === undefined) return undefined;
+  try {
+    return await options.explain(await pulumi.outputs(options.stack));
+  } catch (err) {
+    return [`(the code server could not be inspected: ${err instanceof Error ? err.message.split("\n")[0] : String(err)})`];
+  }
 }
 
 /** A stack without history (never updated) or a backend without it is nothing to report. */

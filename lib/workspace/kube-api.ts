@@ -18,6 +18,9 @@ export interface KubeApi {
   readDeployment(namespace: string, name: string): Promise<k8s.V1Deployment | undefined>;
   /** Strategic-merge patch; false when the Deployment does not exist. */
   patchDeployment(namespace: string, name: string, patch: object): Promise<boolean>;
+  listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]>;
+  /** The last `tailLines` of a container's log; `previous` is the run before the current one. */
+  readPodLog(namespace: string, name: string, container: string, options: { previous: boolean; tailLines: number }): Promise<string>;
 }
 
 export function makeKubeApi(kc: k8s.KubeConfig): KubeApi {
@@ -52,6 +55,10 @@ export function makeKubeApi(kc: k8s.KubeConfig): KubeApi {
         await apps.patchNamespacedDeployment({ namespace, name, body: patch }, strategicMerge);
         return true;
       }, { 404: false }),
+    listPods: (namespace, labelSelector) =>
+      call(`list pods in ${namespace}`, async () => (await core.listNamespacedPod({ namespace, labelSelector })).items, {}),
+    readPodLog: (namespace, name, container, { previous, tailLines }) =>
+      call(`read the log of pod ${namespace}/${name}`, () => core.readNamespacedPodLog({ namespace, name, container, previous, tailLines }), {}),
   };
 }
 

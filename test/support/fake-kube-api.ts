@@ -1,6 +1,8 @@
 /**
  * A fake Kubernetes API server on 127.0.0.1 for tests: ConfigMaps (GET, POST, PUT) with real
- * resourceVersion semantics, Deployments (GET, PATCH), and Kubernetes-shaped Status bodies.
+ * resourceVersion semantics, Deployments (GET, PATCH), Pods (list, log), the service proxy
+ * (`services/<name>:<port>/proxy/...`, answered by what a test puts behind it), and
+ * Kubernetes-shaped Status bodies.
  * Every request is logged; a hook runs before each one so tests can slip in a concurrent write.
  *
  * Stricter than a real server on purpose: a ConfigMap PUT without metadata.resourceVersion is
@@ -29,11 +31,14 @@ export interface RecordedPatch {
 
 export interface RequestInfo {
   readonly method: string;
-  readonly resource: "configmaps" | "deployments";
+  readonly resource: "configmaps" | "deployments" | "pods" | "services/proxy";
   readonly namespace: string;
   /** Undefined for a create (POST to the collection). */
   readonly name: string | undefined;
 }
+
+/** What stands behind a Service: gets the proxied request, answers with a status and JSON. */
+export type ServiceHandler = (request: { method: string; path: string; body: unknown }) => [number, unknown] | Promise<[number, unknown]>;
 
 export class FakeKubeApi {
   readonly requests: RecordedRequest[] = [];
@@ -43,6 +48,11 @@ export class FakeKubeApi {
 
   private readonly configMaps = new Map<string, Json>();
   private readonly deployments = new Map<string, Json>();
+  private readonly services = new Map<string, ServiceHandler>();
+  private readonly pods = new Map<string, Json>();
+  private readonly logs = new Map<string, string>();
+  /** Headers of proxied requests, to check the context's credentials went along. */
+  readonly proxyAuthorization: (string | undefined)[] = [];
   private revision = 1000;
 
   private constructor(private readonly server: http.Server) {}
@@ -125,11 +135,26 @@ export class FakeKubeApi {
     return stored && clone(stored);
   }
 
+  /** Puts `handler` behind Service namespace/name:port, reachable through the service proxy. */
+  serveService(namespace: string, name: string, port: number, handler: ServiceHandler): void {
+    this.services.set(`${namespace}/${name}:${port}`, handler);
+  }
+
+  /** Adds (or replaces) a Pod; `log` is what `pods/log` returns for each container, `previous` for ?previous=true. */
+  putPod(namespace: string, pod: { metadata: { name: string } & Json } & Json, logs: Record<string, { current?: string; previous?: string }> = {}): void {
+    this.store(this.pods, namespace, clone(pod), undefined);
+    for (const [container, text] of Object.entries(logs)) {
+      if (text.current !== undefined) this.logs.set(`${namespace}/${pod.metadata.name}/${container}/current`, text.current);
+      if (text.previous !== undefined) this.logs.set(`${namespace}/${pod.metadata.name}/${container}/previous`, text.previous);
+    }
+  }
+
   // --- HTTP ---
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
-    const path = new URL(req.url ?? "/", "http://fake").pathname;
+    const url = new URL(req.url ?? "/", "http://fake");
+    const path = url.pathname;
     const contentType = req.headers["content-type"]?.split(";")[0];
     const text = await readBody(req);
     const body = parseJson(text);
@@ -137,6 +162,10 @@ export class FakeKubeApi {
     this.requests.push(record);
     const send = (code: number, payload: Json) => {
       record.status = code;
+      if (typeof payload.__text === "string") {
+        res.writeHead(code, { "content-type": "text/plain" });
+        return void res.end(payload.__text);
+      }
       res.writeHead(code, { "content-type": "application/json" });
       res.end(JSON.stringify(payload));
     };
@@ -149,10 +178,50 @@ export class FakeKubeApi {
     } catch (err) {
       return send(500, status(500, "InternalError", `fake hook failed: ${(err as Error).message}`));
     }
+    if (route.resource === "services/proxy") {
+      this.proxyAuthorization.push(req.headers.authorization);
+      const handler = this.services.get(`${route.namespace}/${route.name}`);
+      // As the API server answers: no such Service is a 404 Status naming it.
+      if (!handler) return send(404, status(404, "NotFound", `services "${route.name?.split(":")[0]}" not found`, { name: route.name, kind: "services" }));
+      const [code, payload] = await handler({ method, path: route.rest ?? "/", body });
+      return send(code, payload as Json);
+    }
+    if (route.resource === "pods") return send(...this.handlePod(method, route.namespace, route.name, route.rest, url.searchParams));
     const [code, payload] = route.resource === "configmaps"
       ? this.handleConfigMap(method, route.namespace, route.name, body)
       : this.handleDeployment(method, route.namespace, route.name, contentType, body);
     send(code, payload);
+  }
+
+  private handlePod(method: string, namespace: string, name: string | undefined, rest: string | undefined, query: URLSearchParams): [number, Json] {
+    if (method !== "GET") return notAllowed(method);
+    if (name === undefined) {
+      const selector = (query.get("labelSelector") ?? "").split(",").filter(Boolean).map((term) => term.split("="));
+      const items = [...this.pods.entries()]
+        .filter(([k]) => k.startsWith(`${namespace}/`))
+        .map(([, pod]) => clone(pod))
+        .filter((pod) => {
+          const labels = ((pod.metadata as Json).labels ?? {}) as Record<string, string>;
+          return selector.every(([k, v]) => labels[k as string] === v);
+        });
+      return [200, { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: String(this.revision) }, items }];
+    }
+    const pod = this.pods.get(key(namespace, name));
+    if (!pod) return notFound("pods", name);
+    if (rest !== "/log") return [200, clone(pod)];
+    const container = query.get("container") ?? "";
+    const which = query.get("previous") === "true" ? "previous" : "current";
+    const text = this.logs.get(`${namespace}/${name}/${container}/${which}`);
+    if (text === undefined) {
+      const message = which === "previous"
+        ? `previous terminated container "${container}" in pod "${name}" not found`
+        : `container "${container}" in pod "${name}" is waiting to start: trying and failing to pull image`;
+      return [400, status(400, "BadRequest", message)];
+    }
+    const tail = Number(query.get("tailLines") ?? "0");
+    const lines = text.replace(/\n$/, "").split("\n");
+    // The log endpoint answers text/plain; the JSON wrapper here is unwrapped in send below.
+    return [200, { __text: `${(tail > 0 ? lines.slice(-tail) : lines).join("\n")}\n` }];
   }
 
   private handleConfigMap(method: string, namespace: string, name: string | undefined, body: unknown): [number, Json] {
@@ -221,7 +290,11 @@ export class FakeKubeApi {
   }
 }
 
-function parseRoute(path: string): Omit<RequestInfo, "method"> | undefined {
+function parseRoute(path: string): (Omit<RequestInfo, "method"> & { rest?: string }) | undefined {
+  const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/proxy(\/.*)?$/.exec(path);
+  if (proxy) return { resource: "services/proxy", namespace: decodeURIComponent(proxy[1] as string), name: decodeURIComponent(proxy[2] as string), rest: proxy[3] };
+  const pod = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)(\/log)?)?$/.exec(path);
+  if (pod) return { resource: "pods", namespace: decodeURIComponent(pod[1] as string), name: decodeOptional(pod[2]), rest: pod[3] };
   const cm = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps(?:\/([^/]+))?$/.exec(path);
   if (cm) return { resource: "configmaps", namespace: decodeURIComponent(cm[1] as string), name: decodeOptional(cm[2]) };
   const dep = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments(?:\/([^/]+))?$/.exec(path);
