@@ -135,10 +135,17 @@ async function runRecorded(options: MockRunOptions, remember: <T>(work: () => T)
 }
 
 /** The value of an export; secrets stay masked. */
+/** How an output the preview cannot know yet is shown (Pulumi's CLI prints `output<T>`). */
+export const UNKNOWN_OUTPUT = "[unknown until the update]";
+
 async function settle(value: unknown): Promise<unknown> {
   if (!pulumi.Output.isInstance(value)) return value;
   const output = value as pulumi.Output<unknown>;
   if (await pulumi.isSecret(output)) return "[secret]";
+  // A preview leaves some outputs unknown (a provider fills them in during the update); apply never
+  // runs for those. `isKnown` is on every Output at run time but not in its public type.
+  const known = await (output as unknown as { isKnown: Promise<boolean> }).isKnown;
+  if (!known) return UNKNOWN_OUTPUT;
   return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadKubeConfig } from "../lib/workspace/kube-config";
 import { WorkspaceRegistrar } from "../lib/workspace/registrar";
-import { DynamicResource } from "./dynamicResource";
+import { DynamicResource, dynamicType } from "./dynamicResource";
 
 export interface DagsterVersionCheckArgs {
   readonly context: pulumi.Input<string>;
@@ -46,8 +46,9 @@ export const dagsterVersionCheckProvider: pulumi.dynamic.ResourceProvider<CheckI
   },
 };
 
-export const DAGSTER_VERSION_CHECK_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:DagsterVersionCheck";
+export const DAGSTER_VERSION_CHECK_TYPE = dynamicType("DagsterVersionCheck");
 
+/** Stops every preview and update when the instance runs another Dagster version than the stack builds for (see the provider). */
 export class DagsterVersionCheck extends DynamicResource {
   public declare readonly warnings: pulumi.Output<string[]>;
 

@@ -7,6 +7,11 @@ const PACKAGE = "dagster-code-locations";
 /** The `<module>` of the type tokens, `pulumi-nodejs:dynamic/<module>:<type>`. */
 const MODULE = "dagster-code-locations";
 
+/** The type token of this package's dynamic resource `type`: `pulumi-nodejs:dynamic/dagster-code-locations:<type>`. */
+export function dynamicType(type: string): string {
+  return `pulumi-nodejs:dynamic/${MODULE}:${type}`;
+}
+
 /** Where the provider object is: a compiled module of this package (its `__filename`) and the export. */
 export interface ProviderModule {
   readonly file: string;
@@ -34,7 +39,7 @@ export abstract class DynamicResource extends pulumi.CustomResource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     if ("__provider" in props) throw new Error("A dynamic resource must not define the __provider key");
-    super(`pulumi-nodejs:dynamic/${MODULE}:${type}`, name, { ...props, __provider: providerText(provider, where) }, opts);
+    super(dynamicType(type), name, { ...props, __provider: providerText(provider, where) }, opts);
   }
 }
 

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../lib/shared/errors";
 import { RegistryClient } from "../lib/registry/client";
 import { clientCredentials, isKnownLogin, type RegistryLogin } from "../lib/registry/login";
-import { DynamicResource } from "./dynamicResource";
+import { DynamicResource, dynamicType } from "./dynamicResource";
 
 export interface ExistingImageArgs {
   readonly registry: pulumi.Input<string>;
@@ -79,8 +79,9 @@ export const existingImageProvider: pulumi.dynamic.ResourceProvider<ExistingInpu
 };
 
 /** The type token Pulumi gives this dynamic resource. */
-export const EXISTING_IMAGE_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:ExistingImage";
+export const EXISTING_IMAGE_TYPE = dynamicType("ExistingImage");
 
+/** An image tag that already exists (`docker.image_tag`, dagster-uc's revive), pinned to its digest (see the provider). */
 export class ExistingImage extends DynamicResource {
   public declare readonly digest: pulumi.Output<string>;
 

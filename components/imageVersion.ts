@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegistryClient } from "../lib/registry/client";
 import { clientCredentials, type RegistryLogin } from "../lib/registry/login";
 import { nextVersion } from "../lib/registry/nextTag";
-import { DynamicResource } from "./dynamicResource";
+import { DynamicResource, dynamicType } from "./dynamicResource";
 
 export interface ImageVersionArgs {
   /** `host[:port][/path]` of the registry (http:// allowed for local registries). */
@@ -74,8 +74,9 @@ export const imageVersionProvider: pulumi.dynamic.ResourceProvider<VersionInputs
 };
 
 /** The type token Pulumi gives this dynamic resource. */
-export const IMAGE_VERSION_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:ImageVersion";
+export const IMAGE_VERSION_TYPE = dynamicType("ImageVersion");
 
+/** The image tag `<dagster_version>-<n>` allocated once per source hash, so an unchanged repository keeps its tag (see the provider). */
 export class ImageVersion extends DynamicResource {
   /** The allocated tag, `<dagster_version>-<n>`. */
   public declare readonly tag: pulumi.Output<string>;

@@ -3,7 +3,7 @@ import { entryMatches, type GrpcServerEntry } from "../lib/workspace/document";
 import { loadKubeConfig } from "../lib/workspace/kube-config";
 import type { DefinitionCounts } from "../lib/workspace/dagster-graphql";
 import { WorkspaceRegistrar, type ReloadTarget, type RestartTargets } from "../lib/workspace/registrar";
-import { DynamicResource } from "./dynamicResource";
+import { DynamicResource, dynamicType } from "./dynamicResource";
 
 export interface WorkspaceEntryArgs {
   /** Kube context of the Dagster instance (the release's). */
@@ -113,8 +113,9 @@ export const workspaceEntryProvider: pulumi.dynamic.ResourceProvider<EntryInputs
 };
 
 /** The type token Pulumi gives this dynamic resource. */
-export const WORKSPACE_ENTRY_TYPE = "pulumi-nodejs:dynamic/dagster-code-locations:WorkspaceEntry";
+export const WORKSPACE_ENTRY_TYPE = dynamicType("WorkspaceEntry");
 
+/** This stack's entry in the instance's workspace ConfigMap, owned by the stack; the webserver is reloaded when it changes (see the provider). */
 export class WorkspaceEntry extends DynamicResource {
   public declare readonly restarted: pulumi.Output<string[]>;
   public declare readonly warnings: pulumi.Output<string[]>;
