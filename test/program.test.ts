@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
+import { runProgramUnderMocks, UNKNOWN_OUTPUT, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
 import { DAGSTER_VERSION_CHECK_TYPE } from "../components/dagsterVersionCheck";
 import { EXISTING_IMAGE_TYPE } from "../components/existingImage";
 import { WORKSPACE_ENTRY_TYPE } from "../components/workspaceEntry";
@@ -148,6 +148,9 @@ describe("the program (index.ts under mocks)", { skip }, () => {
       owner: "dagster-code-locations/dev.feature-x",
       adoptUnowned: false,
       restart: { webserver: "dagster-dagster-webserver", daemon: "dagster-daemon" },
+      reload: { mode: "reload", service: "dagster-dagster-webserver", port: 80, timeoutSeconds: 120, uiUrl: "http://dagster.dev/locations/example:feature-x/assets" },
+      // A new image is a new code server: the entry is checked and the webserver reloaded again.
+      codeVersion: `${host}/example/example--feature-x:1.11.16-7@${DIGEST}`,
     });
     assert.ok(run.resources.indexOf(entry) > run.resources.indexOf(only("kubernetes:helm.sh/v3:Release")));
   });
@@ -166,6 +169,8 @@ describe("the program (index.ts under mocks)", { skip }, () => {
       releaseName: "example--feature-x",
       namespace: "dagster",
       locationUrl: "http://dagster.dev/locations/example:feature-x/assets",
+      // Counted by the webserver after the reload: a preview cannot know them.
+      definitions: UNKNOWN_OUTPUT,
     });
   });
 });
