@@ -785,3 +785,19 @@ describe("stacks up on a terminal, when the preview fails", () => {
     assert.ok(!f.calls().some((c) => c.startsWith("up ")));
   });
 });
+
+describe("stacks up --stack while another update holds the environment stack", () => {
+  it("waits for it before the preview (the service refuses a preview of a locked stack too), then previews and updates", async () => {
+    const f = setup({ dev: { config: { ...ENV_CONFIG, "dagster-code-locations:branch": "main" }, resourceCount: 5, updateInProgress: true } });
+    const finish = () => {
+      const state = f.state();
+      const stack = state.stacks.dev;
+      if (stack) stack.updateInProgress = false;
+      writeFileSync(f.env.FAKE_PULUMI_STATE as string, JSON.stringify(state));
+    };
+    const run = await stacks(["up", "--stack", "dev", "--json", "--wait", "30m"], { onSleep: finish });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(report(run).status, "succeeded");
+    assert.deepEqual(f.calls().filter((c) => /^(preview|up|cancel) /.test(c)), ["preview --json --stack dev", "up --yes --skip-preview --stack dev"]);
+  });
+});

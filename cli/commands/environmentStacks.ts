@@ -3,10 +3,12 @@
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { MERGE_PREVIEW_ENV } from "../../lib/plan/branch";
-import { UserError } from "../../lib/shared/errors";
+import { isUserError, UserError } from "../../lib/shared/errors";
 import { isEnvironmentStackName } from "../../lib/shared/stackName";
 import { affectedEnvironments, environmentOfStackFile } from "../../lib/stacks/affected";
-import { previewStack, runStack } from "../../lib/stacks/deploy";
+import { previewStack, runStack, waitForStack } from "../../lib/stacks/deploy";
+import { PulumiFailed } from "../../lib/stacks/pulumi";
+import { errorLines } from "../../lib/stacks/runReport";
 import type { PreviewReport } from "../../lib/stacks/preview";
 import { findStack } from "../../lib/stacks/select";
 import { parseCommandArgs } from "../args";
@@ -62,9 +64,16 @@ export async function upEnvironmentStack(values: EnvironmentUpValues, io: Comman
   const listed = await pulumi.listStacks();
   if (!findStack(listed, stack)) throw new UserError(`stacks up --stack: stack ${stack} does not exist; create it first: pulumi stack init ${stack}`);
   const started = deps.now();
+  const options = { ...runOptions(stack, "", values, io, deps), listed };
+  const refuse = (step: string, lines: readonly string[]) => print({ command: "up", stack, branch: "", status: "failed", startedAt: started.toISOString(), durationSeconds: (deps.now().getTime() - started.getTime()) / 1000, error: { step, lines }, exitCode: 1 }, values, io);
+  try {
+    await waitForStack(pulumi, options);
+  } catch (err) {
+    if (!isUserError(err) && !(err instanceof PulumiFailed)) throw err;
+    return refuse("wait for the update in progress", isUserError(err) ? err.problems : errorLines(err.stderr));
+  }
   const preview = await previewStack(pulumi, stack);
   io.stderr(previewReportLines(preview));
-  const refuse = (step: string, lines: readonly string[]) => print({ command: "up", stack, branch: "", status: "failed", startedAt: started.toISOString(), durationSeconds: (deps.now().getTime() - started.getTime()) / 1000, error: { step, lines }, exitCode: 1 }, values, io);
   if (preview.status === "failed") return refuse("pulumi preview", preview.error?.lines ?? []);
   const releases = preview.replacedReleases ?? [];
   if (releases.length > 0 && values["allow-replace"] !== true) {
@@ -74,7 +83,7 @@ export async function upEnvironmentStack(values: EnvironmentUpValues, io: Comman
     io.stderr("nothing deployed\n");
     return 1;
   }
-  return print(await runStack(pulumi, "up", { ...runOptions(stack, "", values, io, deps), listed }), values, io);
+  return print(await runStack(pulumi, "up", options), values, io);
 }
 
 function print(report: Finished, values: { readonly json?: boolean }, io: CommandIo): number {

@@ -4,7 +4,7 @@ import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
 import { isUserError, UserError } from "../../lib/shared/errors";
 import { kubernetesClient } from "../../lib/workspace/client";
 import { makeKubeApi } from "../../lib/workspace/kube-api";
-import { previewStack, runStack, unlockStack } from "../../lib/stacks/deploy";
+import { previewStack, runStack, unlockStack, waitForStack } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
 import { errorLines, type RunReport } from "../../lib/stacks/runReport";
 import { stackStatus, statusLines } from "../../lib/stacks/status";
@@ -55,6 +55,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         branch = branchOf(values.branch, io, deps);
         stack = await ensureBranchStack(pulumi, env, branch, io);
         if (!values.yes && deps.interactive(io)) {
+          await waitForStack(pulumi, runOptions(stack, branch, values, io, deps));
           const preview = await previewStack(pulumi, stack);
           io.stderr(previewReportLines(preview));
           if (preview.status === "failed") return 1;

@@ -95,6 +95,15 @@ export async function previewStack(pulumi: PulumiStacks, stack: string): Promise
   }
 }
 
+/**
+ * The clearing part of a run on its own, for a preview that must come before the update: the
+ * service refuses a preview of a stack being updated just as it refuses an update. Throws as
+ * runStack's first step does (a UserError when still locked after the wait, or PulumiFailed).
+ */
+export async function waitForStack(pulumi: PulumiStacks, options: RunOptions): Promise<void> {
+  await clearTheWay(pulumi, options, () => undefined);
+}
+
 /** Only the clearing part of a run (cancel, refresh): a stale lock on a live branch's stack. Undefined, or what failed. */
 export async function unlockStack(pulumi: PulumiStacks, options: RunOptions): Promise<string | undefined> {
   let step = "pulumi stack ls";
