@@ -106,7 +106,7 @@ export const stacksList = {
 
 export const stacksStatus = {
   name: "stacks status",
-  summary: "a branch stack's code location now: image and digest, Dagster link, code server readiness, pods, and why it is not serving",
+  summary: "a branch stack's code location now: Helm release status, code server and pods, load status in Dagster, image and digest, UI link, and why it is not serving",
   options: { env: STACK_ENV, branch: BRANCH, json: { type: "boolean", description: "print JSON instead of text" } },
   examples: ["stacks status --env dev --branch feat/a --json"],
 } as const satisfies CommandSpec;

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { locationPageUrl } from "../lib/plan/locationUrl";
 import { helmRegistryConfigPath } from "../lib/chart/registryConfig";
 import type { ChartSource } from "../lib/chart/source";
 import { imageRepository, type RegistryAddress } from "../lib/config/registryAddress";
@@ -214,7 +215,7 @@ export class CodeLocation extends pulumi.ComponentResource {
     );
 
     this.locationUrl = args.dagsterUiUrl
-      ? pulumi.output(secretIf(secret.dagsterUiUrl)(pulumi.interpolate`${args.dagsterUiUrl.replace(/\/+$/, "")}/locations/${names.locationName}/assets`))
+      ? pulumi.output(secretIf(secret.dagsterUiUrl)(locationPageUrl(args.dagsterUiUrl, names.locationName)))
       : undefined;
     const releaseImage = image.apply((ref) => `${ref.repository}:${ref.tag}`);
     // Registered once the code server is up, so Dagster never lists a location it cannot reach.

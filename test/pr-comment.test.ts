@@ -14,9 +14,11 @@ const OUTPUTS = {
   locationName: "example:feature-sensors",
   deploymentName: "example--feature-sensors",
   locationUrl: "http://dagster.dev/locations/example:feature-sensors/assets",
-  image: "acme.azurecr.io/example/example--feature-sensors:1.11.16-2",
-  imageDigest: "sha256:4b1c0b0f7b5b7e0f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b",
+  // As the program exports it: the tag the release pulls, pinned by digest.
+  image: "acme.azurecr.io/example/example--feature-sensors:1.11.16-2@sha256:4b1c0b0f7b5b7e0f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b",
 };
+const IMAGE = "acme.azurecr.io/example/example--feature-sensors:1.11.16-2";
+const DIGEST = "sha256:4b1c0b0f7b5b7e0f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b";
 
 function report(over: Partial<RunReport>): RunReport {
   return { command: "up", stack: "dev.feature-sensors", branch: "feature/sensors", status: "succeeded", startedAt: "2026-12-03T07:41:09.000Z", durationSeconds: 162, ...over };
@@ -46,8 +48,8 @@ describe("run report from Pulumi's own records", () => {
       name: OUTPUTS.locationName,
       deploymentName: OUTPUTS.deploymentName,
       dagsterUrl: OUTPUTS.locationUrl,
-      image: OUTPUTS.image,
-      digest: OUTPUTS.imageDigest,
+      image: IMAGE,
+      digest: DIGEST,
     });
     assert.equal(locationOf({}), undefined);
     assert.deepEqual(locationOf({ locationName: "example:x", locationUrl: "" }), { name: "example:x" });

@@ -49,7 +49,7 @@ describe("a pull request's life through stacks, on fresh CI runners", () => {
       interactive: () => false,
       now: () => new Date(),
       sleep: async () => undefined,
-      openKube: () => {
+      kubeConfig: () => {
         throw new Error("the lifecycle test has no cluster: no update fails in it");
       },
     };

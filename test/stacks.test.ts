@@ -1,20 +1,23 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
 import { makeStacksCommand, type StacksDeps } from "../cli/commands/stacks";
 import { runCommand } from "../cli/io";
 import { openPulumi } from "../lib/stacks/pulumi";
-import { makeKubeApi } from "../lib/workspace/kube-api";
 import { loadKubeConfig } from "../lib/workspace/kube-config";
+import { FakeDagsterWebserver, type CodeServer } from "./support/fake-dagster-webserver";
 import { FakeKubeApi } from "./support/fake-kube-api";
 import { fakeIo } from "./support/fake-io";
-import { fakePulumi, type FakePulumi, type FakeStack } from "./support/fake-pulumi";
+import { fakePulumi, fakeSecure, type FakePulumi, type FakeStack } from "./support/fake-pulumi";
+import { REPO_ROOT } from "./support/repo";
 
 const ENV_CONFIG = { "dagster-code-locations:environment": "dev", "dagster-code-locations:dagster_gui_url": "http://dagster.dev" };
 const DAY = 86_400_000;
 const NOW = new Date("2026-11-24T12:00:00.000Z");
+const DIGEST = "sha256:0c1f0a9e6b3d2c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6";
 
 let fake: FakePulumi | undefined;
 afterEach(() => {
@@ -62,9 +65,10 @@ async function stacks(
       slept += ms;
       options.onSleep?.(ms);
     },
-    openKube: () => {
+    kubeConfig: (_io, context) => {
       if (options.kube === undefined) throw new Error("no cluster in this test");
-      return makeKubeApi(loadKubeConfig("fake", { yaml: options.kube.kubeconfig("fake") }));
+      // Only the stack's own context reaches the cluster: another one is not in this kubeconfig.
+      return loadKubeConfig(context, { yaml: options.kube.kubeconfig("aks-dev") });
     },
   };
   const io = fakeIo({ cwd: fake.dir, env: { ...fake.env, ...options.env } });
@@ -75,6 +79,21 @@ async function stacks(
 function setup(stacks: Record<string, FakeStack> = { dev: { config: { ...ENV_CONFIG } } }, env: NodeJS.ProcessEnv = {}): FakePulumi {
   fake = fakePulumi(stacks, env);
   return fake;
+}
+
+/**
+ * The project's own files in the stand-in's directory, as a user's clone has them: Pulumi.yaml, the
+ * dev environment's settings, and each branch stack's file as `stacks up` leaves it (dev's, plus its branch).
+ */
+function withProjectFiles(f: FakePulumi): FakePulumi {
+  for (const name of ["Pulumi.yaml", "Pulumi.dev.yaml", "pyproject.toml"]) copyFileSync(path.join(REPO_ROOT, name), path.join(f.dir, name));
+  for (const name of ["docker", "example"]) cpSync(path.join(REPO_ROOT, name), path.join(f.dir, name), { recursive: true });
+  const dev = parse(readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+  for (const stack of Object.keys(f.state().stacks).filter((s) => s.startsWith("dev."))) {
+    const branch = stack.slice("dev.".length);
+    writeFileSync(path.join(f.dir, `Pulumi.${stack}.yaml`), stringify({ config: { ...dev.config, "dagster-code-locations:branch": branch, "dagster-code-locations:cicd": "false" } }));
+  }
+  return f;
 }
 
 const deployed = (lastUpdate: string, branch: string): FakeStack => ({
@@ -392,36 +411,52 @@ describe("stacks up --json and the run's report", () => {
       await kube?.close();
       kube = undefined;
     });
+    const outputs = {
+      branch: "feat-a", locationName: "example:feat-a", deploymentName: "example--feat-a", releaseName: "example--feat-a", namespace: "dagster",
+      image: `reg/example/example--feat-a:1.11.16-2@${DIGEST}`, locationUrl: "http://dagster.dev/locations/example:feat-a/assets",
+    };
     const failedStack = (): Record<string, FakeStack> => ({
-      dev: { config: { ...ENV_CONFIG } },
-      "dev.feat-a": { ...deployed("2026-11-20T10:00:00.000Z", "feat/a"), outputs: { ...deployed("2026-11-20T10:00:00.000Z", "feat/a").outputs, namespace: "dagster", deploymentName: "example--feat-a", image: "reg/example/example--feat-a:1.11.16-2", locationUrl: "http://dagster.dev/locations/example:feat-a" } },
+      dev: { config: {} },
+      "dev.feat-a": { config: {}, lastUpdate: "2026-11-20T10:00:00.000Z", resourceCount: 5, outputs },
     });
     const timeout = { FAKE_PULUMI_UP_ERROR: "  kubernetes:helm.sh/v3:Release (example--feat-a):\n    error: timed out waiting for the condition" };
+    const crashLooping = (name = "example--feat-a-7d9-abcde") => ({
+      metadata: { name, labels: { deployment: "example--feat-a", component: "user-deployments" }, creationTimestamp: "2026-11-24T11:58:00Z" },
+      spec: { containers: [{ name: "dagster" }] },
+      status: {
+        phase: "Running",
+        containerStatuses: [{
+          name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 3,
+          state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 40s restarting failed container" } },
+          lastState: { terminated: { reason: "Error", exitCode: 1, message: "ModuleNotFoundError: No module named 'sensors'" } },
+        }],
+      },
+    });
+    const traceback = [...Array.from({ length: 50 }, (_, i) => `noise ${i}`), "Traceback (most recent call last):", '  File "/app/defs.py", line 3, in <module>', "ModuleNotFoundError: No module named 'sensors'"].join("\n");
 
     it("a crash-looping container: its state, last termination message and log tail, in the report and on stderr", async () => {
       kube = await FakeKubeApi.start();
-      const traceback = [...Array.from({ length: 50 }, (_, i) => `noise ${i}`), "Traceback (most recent call last):", '  File "/app/defs.py", line 3, in <module>', "ModuleNotFoundError: No module named 'sensors'"].join("\n");
-      kube.putPod("dagster", {
-        metadata: { name: "example--feat-a-7d9-abcde", labels: { deployment: "example--feat-a", component: "user-deployments" }, creationTimestamp: "2026-11-24T11:58:00Z" },
-        spec: { containers: [{ name: "dagster" }] },
-        status: {
-          containerStatuses: [{
-            name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 3,
-            state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 40s restarting failed container" } },
-            lastState: { terminated: { reason: "Error", exitCode: 1, message: "ModuleNotFoundError: No module named 'sensors'" } },
-          }],
-        },
-      }, { dagster: { previous: traceback, current: "" } });
-      setup(failedStack(), timeout);
-      const doc = report(await stacks(["up", "--branch", "feat/a", "--json"], { kube }));
+      kube.putPod("dagster", crashLooping(), { dagster: { previous: traceback, current: "" } });
+      withProjectFiles(setup(failedStack(), timeout));
+      const doc = report(await stacks(["up", "--branch", "feat-a", "--json"], { kube }));
       assert.equal(doc.status, "failed");
       const explanation = doc.explanation as string[];
       assert.equal(explanation[0], "pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff (last run: Error, exit code 1)");
       assert.equal(explanation.at(-1), "ModuleNotFoundError: No module named 'sensors'");
       assert.ok(explanation.includes("Traceback (most recent call last):"));
       assert.ok(!explanation.includes("noise 9"), "only the last 40 lines of the log");
-      const text = await stacks(["up", "--branch", "feat/a"], { kube });
+      const text = await stacks(["up", "--branch", "feat-a"], { kube });
       assert.match(text.stderr, /the code server:\n  pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff/);
+    });
+
+    it("a first update that fails, with no outputs yet: the code server is found from the stack's config", async () => {
+      kube = await FakeKubeApi.start();
+      kube.putPod("dagster", crashLooping(), { dagster: { previous: traceback } });
+      withProjectFiles(setup({ dev: { config: {} } }, timeout));
+      const doc = report(await stacks(["up", "--branch", "feat-a", "--json"], { kube }));
+      assert.equal(doc.status, "failed");
+      assert.equal(doc.location, undefined, "no outputs: nothing was deployed");
+      assert.equal((doc.explanation as string[])[0], "pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff (last run: Error, exit code 1)");
     });
 
     it("an image that cannot be pulled: the image and the pull secret", async () => {
@@ -436,8 +471,8 @@ describe("stacks up --json and the run's report", () => {
           }],
         },
       });
-      setup(failedStack(), timeout);
-      const doc = report(await stacks(["up", "--branch", "feat/a", "--json"], { kube }));
+      withProjectFiles(setup(failedStack(), timeout));
+      const doc = report(await stacks(["up", "--branch", "feat-a", "--json"], { kube }));
       assert.deepEqual(doc.explanation, [
         "pod example--feat-a-7d9-xyz, container dagster: ImagePullBackOff",
         '  Back-off pulling image "reg/example/example--feat-a:1.11.16-2"',
@@ -446,50 +481,101 @@ describe("stacks up --json and the run's report", () => {
       ]);
     });
 
-    it("stacks status: image, link, code server readiness, pods and the crash, exit 1; --json for CI", async () => {
+    /** The instance: its workspace ConfigMap listing the branch's location, and its webserver. */
+    const instance = (k: FakeKubeApi, codeServer?: CodeServer): FakeDagsterWebserver => {
+      k.putConfigMap("dagster", {
+        metadata: { name: "dagster-workspace-yaml" },
+        data: { "workspace.yaml": "load_from:\n  - grpc_server:\n      host: example--feat-a\n      port: 3030\n      location_name: example:feat-a\n" },
+      });
+      return new FakeDagsterWebserver(k, { namespace: "dagster", configMap: "dagster-workspace-yaml" }, codeServer === undefined ? {} : { "example--feat-a": codeServer });
+    };
+
+    it("stacks status of a healthy location: release deployed, code server ready, loaded in Dagster, exit 0", async () => {
       kube = await FakeKubeApi.start();
+      kube.putHelmRevision("dagster", "example--feat-a", 1, "superseded");
+      kube.putHelmRevision("dagster", "example--feat-a", 2, "deployed");
       kube.addDeployment("dagster", "example--feat-a", "reg/example/example--feat-a:1.11.16-2");
-      kube.putPod("dagster", {
-        metadata: { name: "example--feat-a-7d9-abcde", labels: { deployment: "example--feat-a" } },
-        spec: { containers: [{ name: "dagster" }] },
-        status: {
-          phase: "Running",
-          containerStatuses: [{
-            name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 5,
-            state: { waiting: { reason: "CrashLoopBackOff" } },
-            lastState: { terminated: { reason: "OOMKilled", exitCode: 137 } },
-          }],
-        },
-      }, { dagster: { previous: "loading definitions\nKilled" } });
-      setup(failedStack());
-      const text = await stacks(["status", "--branch", "feat/a"], { kube });
-      assert.equal(text.code, 1, text.stderr);
-      assert.match(text.stdout, /^stack: dev\.feat-a\nlocation: example:feat\/a\ndagster: http:\/\/dagster\.dev\/locations\/example:feat-a\nimage: reg\/example\/example--feat-a:1\.11\.16-2\ncode server: not ready 0\/1\n/);
-      assert.match(text.stdout, /pod example--feat-a-7d9-abcde: Running; dagster CrashLoopBackOff; 5 restarts/);
-      assert.match(text.stdout, /why it is not serving:\n  pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff \(last run: OOMKilled, exit code 137\)\n  last 2 lines of its previous run's log:\n  loading definitions\n  Killed\n/);
-      const doc = JSON.parse((await stacks(["status", "--branch", "feat/a", "--json"], { kube })).stdout) as { release: string; pods: unknown[]; explanation: string[] };
-      assert.equal(doc.release, "not ready 0/1");
-      assert.equal(doc.pods.length, 1);
-      assert.equal(doc.explanation.at(-1), "Killed");
+      kube.putPod("dagster", { metadata: { name: "example--feat-a-7d9-ok", labels: { deployment: "example--feat-a" } }, spec: { containers: [{ name: "dagster" }] }, status: { phase: "Running", containerStatuses: [{ name: "dagster", image: "i", imageID: "", ready: true, restartCount: 0, state: { running: {} } }] } });
+      const web = instance(kube, { repositories: [{ name: "__repository__", jobs: ["__ASSET_JOB", "daily", "hourly"], assets: 4 }] });
+      withProjectFiles(setup(failedStack()));
+      const run = await stacks(["status", "--branch", "feat-a"], { kube });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(run.stdout, [
+        "stack: dev.feat-a",
+        "kube context: aks-dev",
+        "location: example:feat-a",
+        "dagster: http://dagster.dev/locations/example:feat-a/assets",
+        `image: reg/example/example--feat-a:1.11.16-2 (${DIGEST})`,
+        "helm release example--feat-a: deployed (revision 2)",
+        "code server: not ready 0/1",
+        "  pod example--feat-a-7d9-ok: Running; dagster running; 0 restarts",
+        "in dagster: loaded (1 repositories, 2 jobs, 4 assets)",
+        "",
+      ].join("\n"));
+      assert.deepEqual(web.operations, [{ operation: "workspaceOrError", errors: [] }], "one query, valid against Dagster's schema; no reload");
     });
 
-    it("stacks status: an image pull failure names the image and the pull secret", async () => {
+    it("stacks status: a rolled-back upgrade, a crash-looping code server and the location's load error; exit 1; --json for CI", async () => {
       kube = await FakeKubeApi.start();
+      kube.putHelmRevision("dagster", "example--feat-a", 2, "superseded");
+      kube.putHelmRevision("dagster", "example--feat-a", 3, "failed");
+      kube.putHelmRevision("dagster", "example--feat-a", 4, "deployed");
+      kube.putPod("dagster", crashLooping(), { dagster: { previous: "loading definitions\nKilled" } });
+      instance(kube, { error: { className: "DagsterImportError", message: "dagster._core.errors.DagsterImportError: Encountered ImportError: `No module named 'sensors'`", stack: ['  File "/app/defs.py", line 3, in <module>\n'] } });
+      withProjectFiles(setup(failedStack()));
+      const text = await stacks(["status", "--branch", "feat-a"], { kube });
+      assert.equal(text.code, 1, text.stderr);
+      assert.match(text.stdout, /\nhelm release example--feat-a: deployed \(revision 4; revision 3 failed and was rolled back\)\ncode server: not found\n  pod example--feat-a-7d9-abcde: Running; dagster CrashLoopBackOff; 3 restarts\n/);
+      assert.match(text.stdout, /\nin dagster: failed to load\n  code location "example:feat-a" failed to load in Dagster \(http:\/\/dagster\.dev\/locations\/example:feat-a\/assets\):\n    dagster\._core\.errors\.DagsterImportError: Encountered ImportError: `No module named 'sensors'`\n/);
+      assert.match(text.stdout, /why it is not serving:\n  pod example--feat-a-7d9-abcde, container dagster: CrashLoopBackOff \(last run: Error, exit code 1\)\n    ModuleNotFoundError: No module named 'sensors'\n  last 2 lines of its previous run's log:\n  loading definitions\n  Killed\n$/);
+      const doc = JSON.parse((await stacks(["status", "--branch", "feat-a", "--json"], { kube })).stdout) as { release: { status: string; revision: number; previousFailed: boolean }; codeServer: string; pods: unknown[]; dagster: { state: string; error: string[] }; explanation: string[] };
+      assert.deepEqual(doc.release, { name: "example--feat-a", status: "deployed", revision: 4, previousFailed: true });
+      assert.equal(doc.codeServer, "not found");
+      assert.equal(doc.pods.length, 1);
+      assert.equal(doc.dagster.state, "failed");
+      assert.equal(doc.explanation.at(-1), "Killed");
+      assert.ok(!JSON.stringify(doc).includes("values and all"), "the release's stored values are never read out");
+    });
+
+    it("stacks status before any successful update, with a webserver that cannot be reached: what is there, and why Dagster's view is unknown", async () => {
+      kube = await FakeKubeApi.start();
+      kube.putHelmRevision("dagster", "example--feat-a", 1, "failed");
       kube.putPod("dagster", {
         metadata: { name: "p1", labels: { deployment: "example--feat-a" } },
         spec: { containers: [{ name: "dagster" }], imagePullSecrets: [{ name: "acr-pull" }] },
         status: { phase: "Pending", containerStatuses: [{ name: "dagster", image: "reg/example/example--feat-a:1.11.16-2", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ErrImagePull", message: "manifest unknown" } } }] },
       });
-      setup(failedStack());
-      const run = await stacks(["status", "--branch", "feat/a"], { kube });
+      withProjectFiles(setup({ dev: { config: {} }, "dev.feat-a": { config: {} } }));
+      const run = await stacks(["status", "--branch", "feat-a"], { kube });
       assert.equal(run.code, 1);
-      assert.match(run.stdout, /code server: not found\n  pod p1: Pending; dagster ErrImagePull; 0 restarts\n/);
+      assert.match(run.stdout, /^stack: dev\.feat-a \(no successful update yet\)\nkube context: aks-dev\nlocation: example:feat-a\ndagster: http:\/\/dagster\.dev\/locations\/example:feat-a\/assets\nhelm release example--feat-a: failed \(revision 1\)\ncode server: not found\n  pod p1: Pending; dagster ErrImagePull; 0 restarts\n/);
+      assert.match(run.stdout, /\nin dagster: unknown \(the webserver could not be asked: .*services "dagster-dagster-webserver" not found\)\n/);
       assert.match(run.stdout, /ErrImagePull\n    manifest unknown\n    image: reg\/example\/example--feat-a:1\.11\.16-2\n    pull secret: acr-pull\n$/);
     });
 
+    it("stacks status reads the cluster of the stack's kube context, even when its kubernetes settings are a secret; the context is not shown", async () => {
+      kube = await FakeKubeApi.start();
+      kube.putHelmRevision("dagster", "example--feat-a", 1, "deployed");
+      instance(kube);
+      const f = setup(failedStack());
+      withProjectFiles(f);
+      // `pulumi config set --secret kubernetes '{...}'` on the environment stack.
+      const devFile = path.join(f.dir, "Pulumi.dev.yaml");
+      const dev = parse(readFileSync(devFile, "utf8")) as { config: Record<string, unknown> };
+      dev.config["dagster-code-locations:kubernetes"] = fakeSecure("dev", JSON.stringify(dev.config["dagster-code-locations:kubernetes"]));
+      writeFileSync(devFile, stringify(dev));
+      rmSync(path.join(f.dir, "Pulumi.dev.feat-a.yaml")); // a fresh runner: the branch stack's file was never committed
+      const run = await stacks(["status", "--branch", "feat-a", "--json"], { kube });
+      const doc = JSON.parse(run.stdout) as { context: string; dagster: { state: string } };
+      assert.equal(doc.context, "[secret]");
+      assert.equal(doc.dagster.state, "loaded");
+      assert.ok(!run.stdout.includes("aks-dev") && !run.stderr.includes("aks-dev"));
+      assert.ok(f.calls().includes("config get dagster-code-locations:kubernetes --json --stack dev"), f.calls().join("\n"));
+    });
+
     it("a cluster that cannot be read leaves the failure report intact and says so", async () => {
-      setup(failedStack(), timeout);
-      const doc = report(await stacks(["up", "--branch", "feat/a", "--json"]));
+      withProjectFiles(setup(failedStack(), timeout));
+      const doc = report(await stacks(["up", "--branch", "feat-a", "--json"]));
       assert.equal(doc.status, "failed");
       assert.deepEqual(doc.explanation, ["(the code server could not be inspected: no cluster in this test)"]);
     });

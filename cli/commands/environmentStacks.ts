@@ -64,7 +64,7 @@ export async function upEnvironmentStack(values: EnvironmentUpValues, io: Comman
   const listed = await pulumi.listStacks();
   if (!findStack(listed, stack)) throw new UserError(`stacks up --stack: stack ${stack} does not exist; create it first: pulumi stack init ${stack}`);
   const started = deps.now();
-  const options = { ...runOptions(stack, "", values, io, deps), listed };
+  const options = { ...runOptions(pulumi, stack, "", values, io, deps), listed };
   const refuse = (step: string, lines: readonly string[]) => print({ command: "up", stack, branch: "", status: "failed", startedAt: started.toISOString(), durationSeconds: (deps.now().getTime() - started.getTime()) / 1000, error: { step, lines }, exitCode: 1 }, values, io);
   try {
     await waitForStack(pulumi, options);

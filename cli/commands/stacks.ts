@@ -2,12 +2,11 @@ import { execFile } from "node:child_process";
 import * as readline from "node:readline/promises";
 import { currentGitBranch, resolveBranch } from "../../lib/plan/branch";
 import { isUserError, UserError } from "../../lib/shared/errors";
-import { kubernetesClient } from "../../lib/workspace/client";
-import { makeKubeApi } from "../../lib/workspace/kube-api";
+import { loadKubeConfig } from "../../lib/workspace/kube-config";
 import { previewStack, runStack, unlockStack, waitForStack } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
 import { errorLines, type RunReport } from "../../lib/stacks/runReport";
-import { stackStatus, statusLines } from "../../lib/stacks/status";
+import { isServing, stackStatus, statusLines } from "../../lib/stacks/status";
 import { openPulumi, PulumiFailed, type PulumiStacks } from "../../lib/stacks/pulumi";
 import {
   branchStacks,
@@ -24,7 +23,7 @@ import * as usage from "../usage";
 import type { Command, CommandIo } from "../io";
 import { previewEnvironments, upEnvironmentStack } from "./environmentStacks";
 import { printComment } from "./stacksComment";
-import { environmentOf, runOptions, type StacksDeps } from "./stacksDeps";
+import { clusterOf, environmentOf, runOptions, targetOf, type StacksDeps } from "./stacksDeps";
 import { failureLines, jsonReport, previewReportLines, summaryLines, withoutExitCode } from "./stacksOutput";
 
 export type { StacksDeps } from "./stacksDeps";
@@ -55,7 +54,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
         branch = branchOf(values.branch, io, deps);
         stack = await ensureBranchStack(pulumi, env, branch, io);
         if (!values.yes && deps.interactive(io)) {
-          await waitForStack(pulumi, runOptions(stack, branch, values, io, deps));
+          await waitForStack(pulumi, runOptions(pulumi, stack, branch, values, io, deps));
           const preview = await previewStack(pulumi, stack);
           io.stderr(previewReportLines(preview));
           if (preview.status === "failed") return 1;
@@ -65,7 +64,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
           }
         }
         // Progress goes to stderr so stdout stays the report scripts read.
-        const report = await runStack(pulumi, "up", runOptions(stack, branch, values, io, deps));
+        const report = await runStack(pulumi, "up", runOptions(pulumi, stack, branch, values, io, deps));
         if (values.json) io.stdout(jsonReport(report));
         else if (report.exitCode === 0) io.stdout(summaryLines(report));
         else io.stderr(failureLines(report));
@@ -85,15 +84,17 @@ export function makeStacksCommand(deps: StacksDeps): Command {
     status: async (args, io) => {
       const { values } = parseCommandArgs(usage.stacksStatus, args, io.env);
       const pulumi = await deps.openPulumi({ cwd: io.cwd, env: io.env });
-      const stack = branchStackName(environmentOf(values.env), branchOf(values.branch, io, deps));
+      const branch = branchOf(values.branch, io, deps);
+      const stack = branchStackName(environmentOf(values.env), branch);
       if (findStack(await pulumi.listStacks(), stack) === undefined) throw new UserError(`no stack ${stack}: deploy it with stacks up`);
       const outputs: Record<string, unknown> = await pulumi.outputs(stack).catch((err: unknown) => {
         if (err instanceof PulumiFailed) return {};
         throw err;
       });
-      const status = await stackStatus(stack, outputs, () => deps.openKube(io));
+      const target = await targetOf(pulumi, stack, branch, outputs, io);
+      const status = await stackStatus(stack, outputs, target, clusterOf(target, io, deps));
       io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : `${statusLines(status).join("\n")}\n`);
-      return status.explanation === undefined ? 0 : 1;
+      return isServing(status) ? 0 : 1;
     },
 
     list: async (args, io) => {
@@ -153,7 +154,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
       const reports: RunReport[] = [];
       let exitCode = 0;
       for (const target of targets) {
-        const options = { ...runOptions(target.name, branchOfStack(env, target.name) ?? "", values, io, deps), listed };
+        const options = { ...runOptions(pulumi, target.name, branchOfStack(env, target.name) ?? "", values, io, deps), listed };
         const report = await runStack(pulumi, "destroy", options);
         if (report.exitCode === 0) await pulumi.removeStack(target.name);
         else exitCode = report.exitCode;
@@ -194,7 +195,7 @@ export function makeStacksCommand(deps: StacksDeps): Command {
       // One stack's failure does not keep the others: each is reported, the exit code says some failed.
       let exitCode = 0;
       for (const { stack, reason, staleLock, destroy } of candidates) {
-        const options = { ...runOptions(stack.name, branchOfStack(env, stack.name) ?? "", {}, io, deps), takeOverLock: staleLock, listed };
+        const options = { ...runOptions(pulumi, stack.name, branchOfStack(env, stack.name) ?? "", {}, io, deps), takeOverLock: staleLock, listed };
         if (!destroy) {
           const unlocked = await unlockStack(pulumi, options);
           io.stdout(unlocked === undefined ? `unlocked ${shortStackName(stack.name)} (${reason})\n` : `not unlocked ${shortStackName(stack.name)} (${reason}): ${unlocked}\n`);
@@ -310,10 +311,6 @@ export const stacks: Command = makeStacksCommand({
   interactive: (io) => process.stdin.isTTY === true && !/^(1|true)$/i.test(io.env.CI ?? ""),
   now: () => new Date(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  openKube: (io) => {
-    const kc = new (kubernetesClient().KubeConfig)();
-    if (io.env.KUBECONFIG !== undefined && io.env.KUBECONFIG !== "") kc.loadFromFile(io.env.KUBECONFIG.split(":")[0] ?? "");
-    else kc.loadFromDefault();
-    return makeKubeApi(kc);
-  },
+  // The default kubeconfig ($KUBECONFIG, ~/.kube/config), as the program's Kubernetes provider reads it.
+  kubeConfig: (_io, context) => loadKubeConfig(context),
 });

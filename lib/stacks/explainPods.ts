@@ -84,7 +84,7 @@ function created(pod: k8s.V1Pod): number {
   return t === undefined ? 0 : new Date(t).getTime();
 }
 
-/** Where a branch's code server runs: the stack's `namespace` and `deploymentName` outputs. */
+/** Where a branch's code server runs. */
 export interface CodeServer {
   readonly namespace: string;
   readonly deploymentName: string;
@@ -92,23 +92,19 @@ export interface CodeServer {
 
 /**
  * Reads the code server's pods (the chart labels them `deployment=<name>`) and explains the newest
- * failing container; undefined when none is failing. A log that cannot be read is said, not fatal.
+ * failing container; undefined when none is failing.
  */
 export async function explainCodeServer(kube: Pick<KubeApi, "listPods" | "readPodLog">, server: CodeServer): Promise<string[] | undefined> {
-  const pods = await kube.listPods(server.namespace, `deployment=${server.deploymentName}`);
+  return explainPods(kube, server.namespace, await kube.listPods(server.namespace, `deployment=${server.deploymentName}`));
+}
+
+/** Explains the newest failing container of `pods`, with its log; a log that cannot be read is said, not fatal. */
+export async function explainPods(kube: Pick<KubeApi, "readPodLog">, namespace: string, pods: readonly k8s.V1Pod[]): Promise<string[] | undefined> {
   const failing = newestFailingContainer(pods);
   if (failing === undefined) return undefined;
   if (failing.pullFailure) return explanationLines(failing, "");
   const log = await kube
-    .readPodLog(server.namespace, failing.pod, failing.container, { previous: failing.previous, tailLines: LOG_LINES })
+    .readPodLog(namespace, failing.pod, failing.container, { previous: failing.previous, tailLines: LOG_LINES })
     .catch((err: unknown) => `(its log could not be read: ${err instanceof Error ? err.message : String(err)})`);
   return explanationLines(failing, log);
-}
-
-/** The code server named by a stack's outputs, or undefined before its first successful update. */
-export function codeServerOf(outputs: Readonly<Record<string, unknown>>): CodeServer | undefined {
-  const { namespace, deploymentName } = outputs;
-  return typeof namespace === "string" && namespace !== "" && typeof deploymentName === "string" && deploymentName !== ""
-    ? { namespace, deploymentName }
-    : undefined;
 }

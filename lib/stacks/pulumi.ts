@@ -16,6 +16,8 @@ export interface PulumiStacks {
    */
   copyConfig(from: string, to: string): Promise<void>;
   setConfig(stack: string, key: string, value: string): Promise<void>;
+  /** `pulumi config get KEY --json`: the value as the program gets it (a secret decrypted, a mapping as JSON). */
+  configValue(stack: string, key: string): Promise<string>;
   /** `pulumi up --yes --skip-preview`, streaming the CLI's output; returns the update's link, if printed. */
   up(stack: string, onOutput: (text: string) => void): Promise<{ readonly permalink: string | undefined }>;
   outputs(stack: string): Promise<Record<string, unknown>>;
@@ -79,6 +81,7 @@ export async function openPulumi(context: PulumiContext): Promise<PulumiStacks> 
       await run(["config", "cp", "--stack", from, "--dest", to]);
     },
     setConfig: (stack, key, value) => automation(() => workspace.setConfig(stack, key, { value })),
+    configValue: async (stack, key) => (await automation(() => workspace.getConfig(stack, key))).value,
     up: async (stack, onOutput) => {
       const out = await run(["up", "--yes", "--skip-preview", "--stack", stack], onOutput);
       return { permalink: findPermalink(out) };

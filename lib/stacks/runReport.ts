@@ -45,12 +45,14 @@ export const ERROR_LINES = 20;
 export function locationOf(outputs: Readonly<Record<string, unknown>>): LocationReport | undefined {
   const name = text(outputs.locationName);
   if (name === undefined) return undefined;
+  // The `image` output is what the release pulls: `<repository>:<tag>@sha256:<digest>`.
+  const [image, digest] = (text(outputs.image) ?? "").split("@", 2);
   return omitUndefined({
     name,
     deploymentName: text(outputs.deploymentName),
     dagsterUrl: text(outputs.locationUrl),
-    image: text(outputs.image),
-    digest: text(outputs.imageDigest),
+    image: text(image),
+    digest: text(digest),
   });
 }
 

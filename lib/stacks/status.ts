@@ -1,11 +1,17 @@
 /**
- * `stacks status`: what a branch's code location looks like right now, from the stack's outputs and
- * the cluster: the code server Deployment's readiness, its pods, and why it is not serving.
+ * `stacks status`: what a branch's code location looks like right now. The Helm release's status,
+ * the code server's readiness and pods, why it is not serving, and whether Dagster loaded it; read
+ * through the stack's own kube context, from its outputs where an update left them.
  */
 import type * as k8s from "@kubernetes/client-node";
+import { SECRET_PLACEHOLDER } from "../config/stackFiles";
+import type { DagsterWebserver, DefinitionCounts } from "../workspace/dagster-graphql";
 import type { KubeApi } from "../workspace/kube-api";
-import { codeServerOf, explanationLines, LOG_LINES, newestFailingContainer } from "./explainPods";
-import { locationOf, type LocationReport } from "./runReport";
+import { loadErrorMessage } from "../workspace/reload";
+import { explainPods } from "./explainPods";
+import { describeHelmRelease, helmReleaseSelector, helmReleaseStatus, type HelmReleaseStatus } from "./helmRelease";
+import { locationOf } from "./runReport";
+import type { StackTarget } from "./target";
 
 export interface PodState {
   readonly name: string;
@@ -15,49 +21,108 @@ export interface PodState {
   readonly restarts: number;
 }
 
+/** The location as the instance's webserver lists it. */
+export type DagsterState =
+  | { readonly state: "loaded"; readonly definitions?: DefinitionCounts }
+  | { readonly state: "loading" }
+  | { readonly state: "failed"; readonly error: readonly string[] }
+  | { readonly state: "not in the workspace" }
+  | { readonly state: "unknown"; readonly reason: string };
+
 export interface StackStatus {
   readonly stack: string;
-  readonly location?: LocationReport;
-  /** "ready 1/1", "not ready 0/1", "not found" (the code server Deployment, from the cluster). */
-  readonly release?: string;
-  readonly pods?: readonly PodState[];
+  /** False before the stack's first successful update (it has no outputs). */
+  readonly deployed: boolean;
+  readonly context: string;
+  readonly location: { readonly name: string; readonly dagsterUrl?: string; readonly image?: string; readonly digest?: string };
+  readonly release: { readonly name: string; readonly status: string; readonly revision?: number; readonly previousFailed?: boolean };
+  /** "ready 1/1", "not ready 0/1", "not found" (the code server Deployment). */
+  readonly codeServer: string;
+  readonly pods: readonly PodState[];
+  readonly dagster: DagsterState;
   readonly explanation?: readonly string[];
 }
 
-type Cluster = Pick<KubeApi, "listPods" | "readPodLog" | "readDeployment">;
+export interface Cluster {
+  readonly kube: Pick<KubeApi, "listPods" | "readPodLog" | "readDeployment" | "listSecretMetadata">;
+  readonly webserver: Pick<DagsterWebserver, "workspace">;
+}
 
-export async function stackStatus(stack: string, outputs: Readonly<Record<string, unknown>>, kube: () => Cluster): Promise<StackStatus> {
-  const location = locationOf(outputs);
-  const base = { stack, ...(location === undefined ? {} : { location }) };
-  const server = codeServerOf(outputs);
-  if (server === undefined) return base;
-  const api = kube();
-  const deployment = await api.readDeployment(server.namespace, server.deploymentName);
-  const pods = await api.listPods(server.namespace, `deployment=${server.deploymentName}`);
-  const failing = newestFailingContainer(pods);
-  let explanation: string[] | undefined;
-  if (failing !== undefined) {
-    const log = failing.pullFailure
-      ? ""
-      : await api
-          .readPodLog(server.namespace, failing.pod, failing.container, { previous: failing.previous, tailLines: LOG_LINES })
-          .catch((err: unknown) => `(its log could not be read: ${err instanceof Error ? err.message : String(err)})`);
-    explanation = explanationLines(failing, log);
-  }
-  return { ...base, release: readiness(deployment), pods: pods.map(podState), ...(explanation === undefined ? {} : { explanation }) };
+export async function stackStatus(stack: string, outputs: Readonly<Record<string, unknown>>, target: StackTarget, cluster: Cluster): Promise<StackStatus> {
+  const { kube } = cluster;
+  const { namespace, deploymentName, releaseName } = target;
+  const [revisions, deployment, pods, dagster] = await Promise.all([
+    kube.listSecretMetadata(namespace, helmReleaseSelector(releaseName)),
+    kube.readDeployment(namespace, deploymentName),
+    kube.listPods(namespace, `deployment=${deploymentName}`),
+    dagsterState(cluster.webserver, target),
+  ]);
+  const explanation = await explainPods(kube, namespace, pods);
+  const deployed = locationOf(outputs);
+  return {
+    stack,
+    deployed: deployed !== undefined,
+    context: target.concealed ? SECRET_PLACEHOLDER : target.context,
+    location: omitUndefined({ name: target.locationName, dagsterUrl: target.uiUrl, image: deployed?.image, digest: deployed?.digest }),
+    release: releaseOf(releaseName, helmReleaseStatus(revisions)),
+    codeServer: readiness(deployment),
+    pods: pods.map(podState),
+    dagster,
+    ...(explanation === undefined ? {} : { explanation }),
+  };
+}
+
+/** Something a user must act on: the release is not deployed, the code server fails, Dagster cannot load it. */
+export function isServing(s: StackStatus): boolean {
+  return s.release.status === "deployed" && s.explanation === undefined && s.dagster.state !== "failed" && s.dagster.state !== "not in the workspace";
 }
 
 /** The text `stacks status` prints without --json. */
 export function statusLines(s: StackStatus): string[] {
-  const out = [`stack: ${s.stack}`];
-  if (s.location === undefined) return [...out, "not deployed (the stack has no outputs)"];
-  out.push(`location: ${s.location.name}`);
+  const out = [`stack: ${s.stack}${s.deployed ? "" : " (no successful update yet)"}`, `kube context: ${s.context}`, `location: ${s.location.name}`];
   if (s.location.dagsterUrl !== undefined) out.push(`dagster: ${s.location.dagsterUrl}`);
   if (s.location.image !== undefined) out.push(`image: ${s.location.image}${s.location.digest === undefined ? "" : ` (${s.location.digest})`}`);
-  if (s.release !== undefined) out.push(`code server: ${s.release}`);
-  for (const p of s.pods ?? []) out.push(`  pod ${p.name}: ${p.phase}; ${p.containers.join(", ")}; ${p.restarts} restarts`);
+  const release = s.release.revision === undefined ? undefined : { revision: s.release.revision, status: s.release.status, previousFailed: s.release.previousFailed === true };
+  out.push(`helm release ${describeHelmRelease(s.release.name, release)}`);
+  out.push(`code server: ${s.codeServer}`);
+  for (const p of s.pods) out.push(`  pod ${p.name}: ${p.phase}; ${p.containers.join(", ")}; ${p.restarts} restarts`);
+  out.push(...dagsterLines(s.dagster));
   if (s.explanation !== undefined) out.push("why it is not serving:", ...s.explanation.map((l) => `  ${l}`));
   return out;
+}
+
+async function dagsterState(webserver: Cluster["webserver"], target: StackTarget): Promise<DagsterState> {
+  let entries;
+  try {
+    entries = await webserver.workspace();
+  } catch (err) {
+    return { state: "unknown", reason: `the webserver could not be asked: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const entry = entries.find((e) => e.name === target.locationName);
+  if (entry === undefined) return { state: "not in the workspace" };
+  if (entry.error !== undefined) return { state: "failed", error: loadErrorMessage(target.locationName, entry.error, target.uiUrl).split("\n") };
+  if (entry.loadStatus === "LOADING") return { state: "loading" };
+  return { state: "loaded", ...(entry.definitions === undefined ? {} : { definitions: entry.definitions }) };
+}
+
+function dagsterLines(d: DagsterState): string[] {
+  switch (d.state) {
+    case "loaded": {
+      const counts = d.definitions;
+      return [`in dagster: loaded${counts === undefined ? "" : ` (${counts.repositories} repositories, ${counts.jobs} jobs, ${counts.assets} assets)`}`];
+    }
+    case "failed":
+      return ["in dagster: failed to load", ...d.error.map((l) => `  ${l}`)];
+    case "unknown":
+      return [`in dagster: unknown (${d.reason})`];
+    default:
+      return [`in dagster: ${d.state}`];
+  }
+}
+
+function releaseOf(name: string, status: HelmReleaseStatus | undefined): StackStatus["release"] {
+  if (status === undefined) return { name, status: "not installed" };
+  return { name, status: status.status, revision: status.revision, previousFailed: status.previousFailed };
 }
 
 function readiness(d: k8s.V1Deployment | undefined): string {
@@ -79,4 +144,8 @@ function podState(pod: k8s.V1Pod): PodState {
     }),
     restarts: statuses.reduce((n, c) => n + c.restartCount, 0),
   };
+}
+
+function omitUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

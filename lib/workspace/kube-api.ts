@@ -21,6 +21,8 @@ export interface KubeApi {
   listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]>;
   /** The last `tailLines` of a container's log; `previous` is the run before the current one. */
   readPodLog(namespace: string, name: string, container: string, options: { previous: boolean; tailLines: number }): Promise<string>;
+  /** Only the metadata of matching Secrets: their data (a Helm release's values) never leaves this call. */
+  listSecretMetadata(namespace: string, labelSelector: string): Promise<k8s.V1ObjectMeta[]>;
 }
 
 export function makeKubeApi(kc: k8s.KubeConfig): KubeApi {
@@ -59,6 +61,8 @@ export function makeKubeApi(kc: k8s.KubeConfig): KubeApi {
       call(`list pods in ${namespace}`, async () => (await core.listNamespacedPod({ namespace, labelSelector })).items, {}),
     readPodLog: (namespace, name, container, { previous, tailLines }) =>
       call(`read the log of pod ${namespace}/${name}`, () => core.readNamespacedPodLog({ namespace, name, container, previous, tailLines }), {}),
+    listSecretMetadata: (namespace, labelSelector) =>
+      call(`list secrets in ${namespace}`, async () => (await core.listNamespacedSecret({ namespace, labelSelector })).items.map((s) => s.metadata ?? {}), {}),
   };
 }
 

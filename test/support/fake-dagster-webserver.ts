@@ -51,7 +51,10 @@ export class FakeDagsterWebserver {
   constructor(
     private readonly kube: FakeKubeApi,
     private readonly where: { namespace: string; configMap: string; service?: string; port?: number },
+    /** What the code servers it loads at start answer (set `codeServers` for later loads). */
+    codeServers: Record<string, CodeServer> = {},
   ) {
+    for (const [host, server] of Object.entries(codeServers)) this.codeServers.set(host, server);
     schema ??= buildSchema(readFileSync(SCHEMA_PATH, "utf8"));
     kube.serveService(where.namespace, where.service ?? "dagster-dagster-webserver", where.port ?? 80, (req) => this.handle(req));
     this.mounted = this.configMapText();

@@ -1,6 +1,7 @@
 /**
  * A fake Kubernetes API server on 127.0.0.1 for tests: ConfigMaps (GET, POST, PUT) with real
- * resourceVersion semantics, Deployments (GET, PATCH), Pods (list, log), the service proxy
+ * resourceVersion semantics, Deployments (GET, PATCH), Pods (list, log), Secrets (list, as Helm
+ * stores its releases), the service proxy
  * (`services/<name>:<port>/proxy/...`, answered by what a test puts behind it), and
  * Kubernetes-shaped Status bodies.
  * Every request is logged; a hook runs before each one so tests can slip in a concurrent write.
@@ -31,7 +32,7 @@ export interface RecordedPatch {
 
 export interface RequestInfo {
   readonly method: string;
-  readonly resource: "configmaps" | "deployments" | "pods" | "services/proxy";
+  readonly resource: "configmaps" | "deployments" | "pods" | "secrets" | "services/proxy";
   readonly namespace: string;
   /** Undefined for a create (POST to the collection). */
   readonly name: string | undefined;
@@ -50,6 +51,7 @@ export class FakeKubeApi {
   private readonly deployments = new Map<string, Json>();
   private readonly services = new Map<string, ServiceHandler>();
   private readonly pods = new Map<string, Json>();
+  private readonly secrets = new Map<string, Json>();
   private readonly logs = new Map<string, string>();
   /** Headers of proxied requests, to check the context's credentials went along. */
   readonly proxyAuthorization: (string | undefined)[] = [];
@@ -149,6 +151,20 @@ export class FakeKubeApi {
     }
   }
 
+  /** Adds (or replaces) a Secret, e.g. a Helm release revision `sh.helm.release.v1.<name>.v<n>`. */
+  putSecret(namespace: string, secret: { metadata: { name: string } & Json } & Json): void {
+    this.store(this.secrets, namespace, clone(secret), undefined);
+  }
+
+  /** A Helm release's revision as Helm's Secret storage driver keeps it: its labels and its encoded release. */
+  putHelmRevision(namespace: string, release: string, revision: number, status: string): void {
+    this.putSecret(namespace, {
+      metadata: { name: `sh.helm.release.v1.${release}.v${revision}`, labels: { owner: "helm", name: release, status, version: String(revision) } },
+      type: "helm.sh/release.v1",
+      data: { release: Buffer.from(`the encoded release ${release} v${revision}, values and all`).toString("base64") },
+    });
+  }
+
   // --- HTTP ---
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -187,6 +203,10 @@ export class FakeKubeApi {
       return send(code, payload as Json);
     }
     if (route.resource === "pods") return send(...this.handlePod(method, route.namespace, route.name, route.rest, url.searchParams));
+    if (route.resource === "secrets") {
+      if (method !== "GET" || route.name !== undefined) return send(...notAllowed(method));
+      return send(200, { kind: "SecretList", apiVersion: "v1", metadata: { resourceVersion: String(this.revision) }, items: this.select(this.secrets, route.namespace, url.searchParams) });
+    }
     const [code, payload] = route.resource === "configmaps"
       ? this.handleConfigMap(method, route.namespace, route.name, body)
       : this.handleDeployment(method, route.namespace, route.name, contentType, body);
@@ -196,15 +216,7 @@ export class FakeKubeApi {
   private handlePod(method: string, namespace: string, name: string | undefined, rest: string | undefined, query: URLSearchParams): [number, Json] {
     if (method !== "GET") return notAllowed(method);
     if (name === undefined) {
-      const selector = (query.get("labelSelector") ?? "").split(",").filter(Boolean).map((term) => term.split("="));
-      const items = [...this.pods.entries()]
-        .filter(([k]) => k.startsWith(`${namespace}/`))
-        .map(([, pod]) => clone(pod))
-        .filter((pod) => {
-          const labels = ((pod.metadata as Json).labels ?? {}) as Record<string, string>;
-          return selector.every(([k, v]) => labels[k as string] === v);
-        });
-      return [200, { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: String(this.revision) }, items }];
+      return [200, { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: String(this.revision) }, items: this.select(this.pods, namespace, query) }];
     }
     const pod = this.pods.get(key(namespace, name));
     if (!pod) return notFound("pods", name);
@@ -222,6 +234,18 @@ export class FakeKubeApi {
     const lines = text.replace(/\n$/, "").split("\n");
     // The log endpoint answers text/plain; the JSON wrapper here is unwrapped in send below.
     return [200, { __text: `${(tail > 0 ? lines.slice(-tail) : lines).join("\n")}\n` }];
+  }
+
+  /** The namespace's objects matching `labelSelector` (equality terms, as we send them). */
+  private select(map: Map<string, Json>, namespace: string, query: URLSearchParams): Json[] {
+    const selector = (query.get("labelSelector") ?? "").split(",").filter(Boolean).map((term) => term.split("="));
+    return [...map.entries()]
+      .filter(([k]) => k.startsWith(`${namespace}/`))
+      .map(([, object]) => clone(object))
+      .filter((object) => {
+        const labels = ((object.metadata as Json).labels ?? {}) as Record<string, string>;
+        return selector.every(([k, v]) => labels[k as string] === v);
+      });
   }
 
   private handleConfigMap(method: string, namespace: string, name: string | undefined, body: unknown): [number, Json] {
@@ -295,6 +319,8 @@ function parseRoute(path: string): (Omit<RequestInfo, "method"> & { rest?: strin
   if (proxy) return { resource: "services/proxy", namespace: decodeURIComponent(proxy[1] as string), name: decodeURIComponent(proxy[2] as string), rest: proxy[3] };
   const pod = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)(\/log)?)?$/.exec(path);
   if (pod) return { resource: "pods", namespace: decodeURIComponent(pod[1] as string), name: decodeOptional(pod[2]), rest: pod[3] };
+  const secret = /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/]+))?$/.exec(path);
+  if (secret) return { resource: "secrets", namespace: decodeURIComponent(secret[1] as string), name: decodeOptional(secret[2]) };
   const cm = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps(?:\/([^/]+))?$/.exec(path);
   if (cm) return { resource: "configmaps", namespace: decodeURIComponent(cm[1] as string), name: decodeOptional(cm[2]) };
   const dep = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments(?:\/([^/]+))?$/.exec(path);
