@@ -16,7 +16,7 @@ fail() { echo "e2e: $*" >&2; exit 1; }
 step "environment stack e2e"
 cp e2e/Pulumi.e2e.yaml Pulumi.e2e.yaml
 pulumi login --local
-pulumi stack init e2e --non-interactive 2>/dev/null || true
+pulumi stack select e2e --create --non-interactive # creates it on the first run, fails on anything else
 
 step "deploy $BRANCH"
 npm run -s stacks -- up --env e2e --branch "$BRANCH" --json > e2e-first.json || { cat e2e-first.json; fail "first up failed"; }
@@ -24,6 +24,11 @@ stack="$(jq -r .stack e2e-first.json)"
 location="$(jq -r .location.name e2e-first.json)"
 image1="$(jq -r .location.image e2e-first.json)"
 release="$(pulumi stack output releaseName --stack "$stack")"
+
+step "stacks status: release deployed, code server ready, loaded in Dagster"
+npm run -s stacks -- status --env e2e --branch "$BRANCH" --json > e2e-status.json || { cat e2e-status.json; fail "status says the location is not serving"; }
+jq -e '.release.status == "deployed" and (.codeServer | startswith("ready")) and .dagster.state == "loaded" and (.location.digest | startswith("sha256:"))' e2e-status.json >/dev/null \
+  || { cat e2e-status.json; fail "status does not show a deployed, ready and loaded location"; }
 
 kubectl --context "$CONTEXT" -n dagster port-forward svc/dagster-dagster-webserver 3000:80 >/dev/null &
 forward=$!
@@ -36,8 +41,9 @@ printf '\n# e2e change %s\n' "$(date +%s)" >> example/repo.py
 npm run -s stacks -- up --env e2e --branch "$BRANCH" --json > e2e-second.json || { cat e2e-second.json; fail "second up failed"; }
 image2="$(jq -r .location.image e2e-second.json)"
 [ "$image2" != "$image1" ] || fail "the change did not give a new image ($image1)"
+pinned="$image2@$(jq -r .location.digest e2e-second.json)" # the release pulls the tag pinned by digest
 running="$(kubectl --context "$CONTEXT" -n dagster get deploy "$(jq -r .location.deploymentName e2e-second.json)" -o jsonpath='{.spec.template.spec.containers[0].image}')"
-[ "$running" = "$image2" ] || fail "the code server runs $running, not $image2"
+[ "$running" = "$pinned" ] || fail "the code server runs $running, not $pinned"
 node e2e/check-location.mjs --url http://127.0.0.1:3000/graphql --location "$location" --expect loaded
 git checkout -- example/repo.py
 
