@@ -96,6 +96,13 @@ function withProjectFiles(f: FakePulumi): FakePulumi {
   return f;
 }
 
+function editStackFile(f: FakePulumi, stack: string, edit: (config: Record<string, unknown>) => void): void {
+  const file = path.join(f.dir, `Pulumi.${stack}.yaml`);
+  const doc = parse(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+  edit(doc.config);
+  writeFileSync(file, stringify(doc));
+}
+
 const deployed = (lastUpdate: string, branch: string): FakeStack => ({
   config: { ...ENV_CONFIG, "dagster-code-locations:branch": branch, "dagster-code-locations:cicd": "false" },
   lastUpdate,
@@ -497,7 +504,12 @@ describe("stacks up --json and the run's report", () => {
       kube.addDeployment("dagster", "example--feat-a", "reg/example/example--feat-a:1.11.16-2");
       kube.putPod("dagster", { metadata: { name: "example--feat-a-7d9-ok", labels: { deployment: "example--feat-a" } }, spec: { containers: [{ name: "dagster" }] }, status: { phase: "Running", containerStatuses: [{ name: "dagster", image: "i", imageID: "", ready: true, restartCount: 0, state: { running: {} } }] } });
       const web = instance(kube, { repositories: [{ name: "__repository__", jobs: ["__ASSET_JOB", "daily", "hourly"], assets: 4 }] });
-      withProjectFiles(setup(failedStack()));
+      const f = withProjectFiles(setup(failedStack()));
+      // A value the deploy takes from its environment, which this shell does not have: status needs none of it.
+      editStackFile(f, "dev.feat-a", (config) => {
+        const k8s = config["dagster-code-locations:kubernetes"] as { user_code_deployment_env: object[] };
+        k8s.user_code_deployment_env.push({ name: "API_TOKEN", value: "${API_TOKEN}" });
+      });
       const run = await stacks(["status", "--branch", "feat-a"], { kube });
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.equal(run.stdout, [
@@ -560,10 +572,9 @@ describe("stacks up --json and the run's report", () => {
       const f = setup(failedStack());
       withProjectFiles(f);
       // `pulumi config set --secret kubernetes '{...}'` on the environment stack.
-      const devFile = path.join(f.dir, "Pulumi.dev.yaml");
-      const dev = parse(readFileSync(devFile, "utf8")) as { config: Record<string, unknown> };
-      dev.config["dagster-code-locations:kubernetes"] = fakeSecure("dev", JSON.stringify(dev.config["dagster-code-locations:kubernetes"]));
-      writeFileSync(devFile, stringify(dev));
+      editStackFile(f, "dev", (config) => {
+        config["dagster-code-locations:kubernetes"] = fakeSecure("dev", JSON.stringify(config["dagster-code-locations:kubernetes"]));
+      });
       rmSync(path.join(f.dir, "Pulumi.dev.feat-a.yaml")); // a fresh runner: the branch stack's file was never committed
       const run = await stacks(["status", "--branch", "feat-a", "--json"], { kube });
       const doc = JSON.parse(run.stdout) as { context: string; dagster: { state: string } };

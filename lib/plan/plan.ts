@@ -51,6 +51,12 @@ export interface PlanInputs {
    * (`stacks preview`) or `render`, never an update. @default false
    */
   readonly allowOtherCheckout?: boolean;
+  /**
+   * "unchecked": a `${NAME}` whose variable is not set is left as written, not an error; for the
+   * CLI's reads of a stack (`stacks status`), which need its names, not the deploy's environment.
+   * @default "error"
+   */
+  readonly unsetVariables?: "error" | "unchecked";
 }
 
 /** The branch an environment stack deploys when its config names none: the repository's main line. */
@@ -61,7 +67,7 @@ export function planDeployment(inputs: PlanInputs): DeploymentPlan {
   const layers = stackConfigLayers(inputs.project, inputs.stack, inputs.config, inputs.stackFile);
   checkBranchStackHasSettings(inputs.stack, layers.stack.values);
   const secretKeys = secretSettingKeys(inputs.project, inputs.secretKeys ?? [], Object.keys(layers.defaults.values));
-  const { settings, fromEnvironment } = resolveStackSettings(layers.defaults, layers.stack, inputs.env, { secretKeys });
+  const { settings, fromEnvironment } = resolveStackSettings(layers.defaults, layers.stack, inputs.env, { secretKeys, unsetVariables: inputs.unsetVariables ?? "error" });
   const stackFile = layers.stack.file;
   const secrets: SettingSecrets = { keys: secretKeys, fromEnvironment };
   const publicSecrets = PUBLIC_KEYS.filter((key) => secretKeys.has(key));

@@ -39,6 +39,8 @@ export async function planStack(pulumi: Pick<PulumiStacks, "configValue">, input
     stackFile: files.stackFile,
     secretKeys: files.secretKeys,
     allowOtherCheckout: true,
+    // `stacks status` may run where the deploy's variables (a registry password) are not set.
+    unsetVariables: "unchecked",
   });
 }
 
