@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type * as k8s from "@kubernetes/client-node";
 import { explanationLines, LOG_LINES, newestFailingContainer } from "../lib/stacks/explainPods";
+import { describeHelmRelease, helmReleaseStatus } from "../lib/stacks/helmRelease";
 
 function pod(name: string, createdAt: string, status: k8s.V1ContainerStatus, pullSecrets: string[] = []): k8s.V1Pod {
   return {
@@ -66,5 +67,23 @@ describe("explaining a code server that is not serving", () => {
     assert.equal(f?.state, "CrashLoopBackOff (last run: OOMKilled, exit code 137)");
     const ready: k8s.V1ContainerStatus = { name: "dagster", image: "x", imageID: "", ready: true, restartCount: 0, state: { running: {} } };
     assert.equal(newestFailingContainer([pod("p", "2026-01-01T00:00:00Z", ready)]), undefined);
+  });
+});
+
+describe("a Helm release's status from its revision Secrets' labels", () => {
+  const revision = (version: string, status: string): k8s.V1ObjectMeta => ({ name: `sh.helm.release.v1.r.v${version}`, labels: { owner: "helm", name: "r", status, version } });
+
+  it("is the newest revision's, by number: v10 is newer than v9", () => {
+    const status = helmReleaseStatus([revision("9", "superseded"), revision("10", "deployed"), revision("8", "superseded")]);
+    assert.deepEqual(status, { revision: 10, status: "deployed", previousFailed: false });
+    assert.equal(describeHelmRelease("r", status), "r: deployed (revision 10)");
+  });
+
+  it("says when the revision before failed and was rolled back (an atomic upgrade), and what Helm has none of", () => {
+    const status = helmReleaseStatus([revision("4", "superseded"), revision("5", "failed"), revision("6", "deployed")]);
+    assert.equal(describeHelmRelease("r", status), "r: deployed (revision 6; revision 5 failed and was rolled back)");
+    assert.equal(describeHelmRelease("r", helmReleaseStatus([revision("1", "pending-install")])), "r: pending-install (revision 1)");
+    assert.equal(describeHelmRelease("r", helmReleaseStatus([])), "r: not installed");
+    assert.equal(helmReleaseStatus([{ name: "x", labels: { owner: "helm", name: "r" } }]), undefined, "a Secret without a revision is not one");
   });
 });

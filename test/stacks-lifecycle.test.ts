@@ -6,6 +6,9 @@ import { parseDocument } from "yaml";
 import { makeStacksCommand, type StacksDeps } from "../cli/commands/stacks";
 import { runCommand } from "../cli/io";
 import { openPulumi } from "../lib/stacks/pulumi";
+import { loadKubeConfig } from "../lib/workspace/kube-config";
+import { FakeDagsterWebserver } from "./support/fake-dagster-webserver";
+import { FakeKubeApi } from "./support/fake-kube-api";
 import { fakeIo } from "./support/fake-io";
 import { fakePulumi, fakeSecure, stackFileConfig } from "./support/fake-pulumi";
 import { projectCopy } from "./support/repo";
@@ -40,6 +43,10 @@ describe("a pull request's life through stacks, on fresh CI runners", () => {
     return clone.dir;
   }
 
+  /** The dev cluster, for `stacks status`; the updates themselves run under Pulumi's mocks. */
+  let cluster: FakeKubeApi | undefined;
+  after(() => cluster?.close());
+
   async function stacks(dir: string, args: string[]) {
     const deps: StacksDeps = {
       openPulumi,
@@ -49,8 +56,9 @@ describe("a pull request's life through stacks, on fresh CI runners", () => {
       interactive: () => false,
       now: () => new Date(),
       sleep: async () => undefined,
-      kubeConfig: () => {
-        throw new Error("the lifecycle test has no cluster: no update fails in it");
+      kubeConfig: (_io, context) => {
+        if (cluster === undefined) throw new Error("no cluster yet: no update fails in this test");
+        return loadKubeConfig(context, { yaml: cluster.kubeconfig("aks-dev") });
       },
     };
     // The PR's CI job: the branch from GITHUB_HEAD_REF, the program run offline under the loader.
@@ -95,6 +103,26 @@ describe("a pull request's life through stacks, on fresh CI runners", () => {
     assert.equal(stackFileConfig(dir, STACK)[`${P}:dagster_version`], "1.11.17");
     assert.match(String(outputs().image), /:1\.11\.17-/);
     assert.equal(outputs().releaseName, first.releaseName);
+  });
+
+  it("a reviewer asks for the status on a fresh runner: the deployed release, image and digest from the program's outputs", async () => {
+    cluster = await FakeKubeApi.start();
+    const release = String(outputs().releaseName);
+    cluster.putHelmRevision("dagster", release, 3, "deployed");
+    cluster.putConfigMap("dagster", {
+      metadata: { name: "dagster-workspace-yaml" },
+      data: { "workspace.yaml": `load_from:\n  - grpc_server:\n      host: ${String(outputs().deploymentName)}\n      port: 3030\n      location_name: ${String(outputs().locationName)}\n` },
+    });
+    new FakeDagsterWebserver(cluster, { namespace: "dagster", configMap: "dagster-workspace-yaml" });
+    const run = await stacks(freshRunner("1.11.17"), ["status", "--env", "dev", "--json"]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const status = JSON.parse(run.stdout) as { location: { name: string; image: string; digest: string }; release: { name: string; status: string }; dagster: { state: string } };
+    assert.equal(status.location.name, outputs().locationName);
+    assert.equal(`${status.location.image}@${status.location.digest}`, outputs().image, "the image output is the tag the release pulls, pinned by digest");
+    assert.match(status.location.digest, /^sha256:/);
+    assert.deepEqual(status.release, { name: release, status: "deployed", revision: 3, previousFailed: false });
+    assert.equal(status.dagster.state, "loaded");
+    assert.doesNotMatch(run.stdout + run.stderr, new RegExp(PASSWORD));
   });
 
   it("closed: destroy removes the location and the stack", async () => {
