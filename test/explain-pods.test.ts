@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type * as k8s from "@kubernetes/client-node";
 import { explanationLines, LOG_LINES, newestFailingContainer } from "../lib/stacks/explainPods";
-import { describeHelmRelease, helmReleaseStatus } from "../lib/stacks/helmRelease";
+import { describeHelmRelease, helmReleaseReport, helmReleaseStatus } from "../lib/stacks/helmRelease";
 
 function pod(name: string, createdAt: string, status: k8s.V1ContainerStatus, pullSecrets: string[] = []): k8s.V1Pod {
   return {
@@ -76,14 +76,14 @@ describe("a Helm release's status from its revision Secrets' labels", () => {
   it("is the newest revision's, by number: v10 is newer than v9", () => {
     const status = helmReleaseStatus([revision("9", "superseded"), revision("10", "deployed"), revision("8", "superseded")]);
     assert.deepEqual(status, { revision: 10, status: "deployed", previousFailed: false });
-    assert.equal(describeHelmRelease("r", status), "r: deployed (revision 10)");
+    assert.equal(describeHelmRelease(helmReleaseReport("r", status)), "r: deployed (revision 10)");
   });
 
   it("says when the revision before failed and was rolled back (an atomic upgrade), and what Helm has none of", () => {
     const status = helmReleaseStatus([revision("4", "superseded"), revision("5", "failed"), revision("6", "deployed")]);
-    assert.equal(describeHelmRelease("r", status), "r: deployed (revision 6; revision 5 failed and was rolled back)");
-    assert.equal(describeHelmRelease("r", helmReleaseStatus([revision("1", "pending-install")])), "r: pending-install (revision 1)");
-    assert.equal(describeHelmRelease("r", helmReleaseStatus([])), "r: not installed");
+    assert.equal(describeHelmRelease(helmReleaseReport("r", status)), "r: deployed (revision 6; revision 5 failed and was rolled back)");
+    assert.equal(describeHelmRelease(helmReleaseReport("r", helmReleaseStatus([revision("1", "pending-install")]))), "r: pending-install (revision 1)");
+    assert.equal(describeHelmRelease(helmReleaseReport("r", helmReleaseStatus([]))), "r: not installed");
     assert.equal(helmReleaseStatus([{ name: "x", labels: { owner: "helm", name: "r" } }]), undefined, "a Secret without a revision is not one");
   });
 });

@@ -28,9 +28,21 @@ export function helmReleaseStatus(revisions: readonly k8s.V1ObjectMeta[]): HelmR
   return { ...newest, previousFailed: before?.status === "failed" };
 }
 
-/** "deployed (revision 5)", "deployed (revision 5; revision 4 failed and was rolled back)". */
-export function describeHelmRelease(release: string, status: HelmReleaseStatus | undefined): string {
-  if (status === undefined) return `${release}: not installed`;
-  const rolledBack = status.previousFailed && status.status === "deployed" ? `; revision ${status.revision - 1} failed and was rolled back` : "";
-  return `${release}: ${status.status} (revision ${status.revision}${rolledBack})`;
+/** A release as `stacks status` reports it: its status, or "not installed" when Helm has no revision. */
+export interface HelmReleaseReport {
+  readonly name: string;
+  readonly status: string;
+  readonly revision?: number;
+  readonly previousFailed?: boolean;
+}
+
+export function helmReleaseReport(name: string, status: HelmReleaseStatus | undefined): HelmReleaseReport {
+  return status === undefined ? { name, status: "not installed" } : { name, ...status };
+}
+
+/** "r: deployed (revision 5)", "r: deployed (revision 5; revision 4 failed and was rolled back)", "r: not installed". */
+export function describeHelmRelease(r: HelmReleaseReport): string {
+  if (r.revision === undefined) return `${r.name}: ${r.status}`;
+  const rolledBack = r.previousFailed === true && r.status === "deployed" ? `; revision ${r.revision - 1} failed and was rolled back` : "";
+  return `${r.name}: ${r.status} (revision ${r.revision}${rolledBack})`;
 }

@@ -9,7 +9,7 @@ import type { DagsterWebserver, DefinitionCounts } from "../workspace/dagster-gr
 import type { KubeApi } from "../workspace/kube-api";
 import { loadErrorMessage } from "../workspace/reload";
 import { explainPods } from "./explainPods";
-import { describeHelmRelease, helmReleaseSelector, helmReleaseStatus, type HelmReleaseStatus } from "./helmRelease";
+import { describeHelmRelease, helmReleaseReport, helmReleaseSelector, helmReleaseStatus, type HelmReleaseReport } from "./helmRelease";
 import { locationOf } from "./runReport";
 import type { StackTarget } from "./target";
 
@@ -35,7 +35,7 @@ export interface StackStatus {
   readonly deployed: boolean;
   readonly context: string;
   readonly location: { readonly name: string; readonly dagsterUrl?: string; readonly image?: string; readonly digest?: string };
-  readonly release: { readonly name: string; readonly status: string; readonly revision?: number; readonly previousFailed?: boolean };
+  readonly release: HelmReleaseReport;
   /** "ready 1/1", "not ready 0/1", "not found" (the code server Deployment). */
   readonly codeServer: string;
   readonly pods: readonly PodState[];
@@ -64,7 +64,7 @@ export async function stackStatus(stack: string, outputs: Readonly<Record<string
     deployed: deployed !== undefined,
     context: target.concealed ? SECRET_PLACEHOLDER : target.context,
     location: omitUndefined({ name: target.locationName, dagsterUrl: target.uiUrl, image: deployed?.image, digest: deployed?.digest }),
-    release: releaseOf(releaseName, helmReleaseStatus(revisions)),
+    release: helmReleaseReport(releaseName, helmReleaseStatus(revisions)),
     codeServer: readiness(deployment),
     pods: pods.map(podState),
     dagster,
@@ -72,7 +72,7 @@ export async function stackStatus(stack: string, outputs: Readonly<Record<string
   };
 }
 
-/** Something a user must act on: the release is not deployed, the code server fails, Dagster cannot load it. */
+/** False when there is something to act on: the release is not deployed, the code server fails, or Dagster does not load it. */
 export function isServing(s: StackStatus): boolean {
   return s.release.status === "deployed" && s.explanation === undefined && s.dagster.state !== "failed" && s.dagster.state !== "not in the workspace";
 }
@@ -82,8 +82,7 @@ export function statusLines(s: StackStatus): string[] {
   const out = [`stack: ${s.stack}${s.deployed ? "" : " (no successful update yet)"}`, `kube context: ${s.context}`, `location: ${s.location.name}`];
   if (s.location.dagsterUrl !== undefined) out.push(`dagster: ${s.location.dagsterUrl}`);
   if (s.location.image !== undefined) out.push(`image: ${s.location.image}${s.location.digest === undefined ? "" : ` (${s.location.digest})`}`);
-  const release = s.release.revision === undefined ? undefined : { revision: s.release.revision, status: s.release.status, previousFailed: s.release.previousFailed === true };
-  out.push(`helm release ${describeHelmRelease(s.release.name, release)}`);
+  out.push(`helm release ${describeHelmRelease(s.release)}`);
   out.push(`code server: ${s.codeServer}`);
   for (const p of s.pods) out.push(`  pod ${p.name}: ${p.phase}; ${p.containers.join(", ")}; ${p.restarts} restarts`);
   out.push(...dagsterLines(s.dagster));
@@ -118,11 +117,6 @@ function dagsterLines(d: DagsterState): string[] {
     default:
       return [`in dagster: ${d.state}`];
   }
-}
-
-function releaseOf(name: string, status: HelmReleaseStatus | undefined): StackStatus["release"] {
-  if (status === undefined) return { name, status: "not installed" };
-  return { name, status: status.status, revision: status.revision, previousFailed: status.previousFailed };
 }
 
 function readiness(d: k8s.V1Deployment | undefined): string {
