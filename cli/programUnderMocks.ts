@@ -41,6 +41,13 @@ export interface MockRun {
   readonly outputs: Record<string, unknown>;
 }
 
+/** The one resource of `type` the program registered; anything else is the program's bug. */
+export function onlyResource(resources: readonly RecordedResource[], type: string): RecordedResource {
+  const found = resources.filter((r) => r.type === type);
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, the program registered ${found.length}`);
+  return found[0] as RecordedResource;
+}
+
 /**
  * Runs a Pulumi program under Pulumi's mock runtime: every resource is recorded and echoed back as
  * its own state, nothing is contacted. Runs once per process (the runtime's settings are global).

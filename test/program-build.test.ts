@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
+import { onlyResource, runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
 import { IMAGE_VERSION_TYPE } from "../components/imageVersion";
 import { CI_BRANCH_VARIABLES } from "../lib/plan/branch";
 import { readStackFiles } from "../lib/config/stackFiles";
@@ -39,11 +39,7 @@ before(async () => {
   });
 });
 
-function only(type: string): RecordedResource {
-  const found = run.resources.filter((r) => r.type === type);
-  assert.equal(found.length, 1, `expected exactly one ${type}, got ${found.length}`);
-  return found[0] as RecordedResource;
-}
+const only = (type: string): RecordedResource => onlyResource(run.resources, type);
 
 describe("the program building its image (index.ts under mocks)", () => {
   it("allocates the version from the registry, keyed by a hash of the source", () => {

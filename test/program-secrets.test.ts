@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
+import { onlyResource, runProgramUnderMocks, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
 import { DAGSTER_VERSION_CHECK_TYPE } from "../components/dagsterVersionCheck";
 import { IMAGE_VERSION_TYPE } from "../components/imageVersion";
 import { WORKSPACE_ENTRY_TYPE } from "../components/workspaceEntry";
@@ -42,11 +42,7 @@ before(async () => {
   });
 });
 
-function only(type: string): RecordedResource {
-  const found = run.resources.filter((r) => r.type === type);
-  assert.equal(found.length, 1, `expected exactly one ${type}, got ${found.length}`);
-  return found[0] as RecordedResource;
-}
+const only = (type: string): RecordedResource => onlyResource(run.resources, type);
 
 describe("secret config keys and values from the environment (index.ts under mocks)", () => {
   it("sends the release's values and namespace as secrets when kubernetes and chart are secret", () => {

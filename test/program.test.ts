@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { runProgramUnderMocks, UNKNOWN_OUTPUT, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
+import { onlyResource, runProgramUnderMocks, UNKNOWN_OUTPUT, type MockRun, type RecordedResource } from "../cli/programUnderMocks";
 import { DAGSTER_VERSION_CHECK_TYPE } from "../components/dagsterVersionCheck";
 import { EXISTING_IMAGE_TYPE } from "../components/existingImage";
 import { WORKSPACE_ENTRY_TYPE } from "../components/workspaceEntry";
@@ -61,11 +61,7 @@ before(async () => {
 });
 after(() => registry?.stop());
 
-function only(type: string): RecordedResource {
-  const found = run.resources.filter((r) => r.type === type);
-  assert.equal(found.length, 1, `expected exactly one ${type}, got ${found.length}`);
-  return found[0] as RecordedResource;
-}
+const only = (type: string): RecordedResource => onlyResource(run.resources, type);
 
 describe("the program (index.ts under mocks)", { skip }, () => {
   it("deploys one release of dagster-user-deployments named after the deployment, inside the component", () => {

@@ -16,7 +16,7 @@ import { parseCommandArgs } from "../args";
 import * as usage from "../usage";
 import type { Command } from "../io";
 import { loadProgram } from "../programLoader";
-import { runProgramUnderMocks, type RecordedResource } from "../programUnderMocks";
+import { onlyResource, runProgramUnderMocks, type RecordedResource } from "../programUnderMocks";
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 const BUILD_TYPE = "docker-build:index:Image";
@@ -72,7 +72,7 @@ export const render: Command = async (args, io) => {
     calls: { [AZURE_TOKEN_CALL]: () => ({ token: SECRET_PLACEHOLDER }) },
   });
 
-  const release = findOne(run.resources, RELEASE_TYPE);
+  const release = onlyResource(run.resources, RELEASE_TYPE);
   const repositoryOpts = release.inputs.repositoryOpts as { repo?: string } | undefined;
   const document = {
     stack,
@@ -88,7 +88,7 @@ export const render: Command = async (args, io) => {
       skipSchemaValidation: plan.settings.helm.skip_schema_validation,
       values: release.secretPaths.includes("values") ? maskStrings(release.inputs.values, environmentSecrets(plan)) : release.inputs.values,
     },
-    workspace: workspaceSection(findOne(run.resources, WORKSPACE_ENTRY_TYPE)),
+    workspace: workspaceSection(onlyResource(run.resources, WORKSPACE_ENTRY_TYPE)),
     outputs: run.outputs,
     configSource: configSource(files, stack),
     config: maskSecretSettings(plan.settings, { ...plan.secrets, keys: new Set([...plan.secrets.keys, "registry_password"]) }),
@@ -121,15 +121,9 @@ function explainOffline<T>(files: StackFiles, stack: string, plan: () => T): T {
   }
 }
 
-function findOne(resources: readonly RecordedResource[], type: string): RecordedResource {
-  const found = resources.filter((r) => r.type === type);
-  if (found.length !== 1) throw new Error(`expected one ${type}, the program registered ${found.length}`);
-  return found[0] as RecordedResource;
-}
-
 /** The image as the release gets it, and how it is built; build args the program sent as secrets masked. */
 function imageSection(resources: readonly RecordedResource[]) {
-  const values = findOne(resources, RELEASE_TYPE).inputs.values as { deployments?: { image?: { repository: string; tag: string } }[] };
+  const values = onlyResource(resources, RELEASE_TYPE).inputs.values as { deployments?: { image?: { repository: string; tag: string } }[] };
   const image = values.deployments?.[0]?.image;
   if (!image) throw new Error("the release holds no deployment image");
   const [tag = image.tag, digest] = image.tag.split("@");
