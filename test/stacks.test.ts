@@ -569,7 +569,8 @@ describe("stacks up --json and the run's report", () => {
       kube = await FakeKubeApi.start();
       kube.putHelmRevision("dagster", "example--feat-a", 1, "deployed");
       instance(kube);
-      const f = setup(failedStack());
+      // The namespace output is secret too: `pulumi stack output --json` shows it as "[secret]".
+      const f = setup({ ...failedStack(), "dev.feat-a": { ...failedStack()["dev.feat-a"], config: {}, outputs: { ...outputs, namespace: "[secret]" } } });
       withProjectFiles(f);
       // `pulumi config set --secret kubernetes '{...}'` on the environment stack.
       editStackFile(f, "dev", (config) => {
@@ -577,8 +578,9 @@ describe("stacks up --json and the run's report", () => {
       });
       rmSync(path.join(f.dir, "Pulumi.dev.feat-a.yaml")); // a fresh runner: the branch stack's file was never committed
       const run = await stacks(["status", "--branch", "feat-a", "--json"], { kube });
-      const doc = JSON.parse(run.stdout) as { context: string; dagster: { state: string } };
+      const doc = JSON.parse(run.stdout) as { context: string; release: { status: string }; dagster: { state: string } };
       assert.equal(doc.context, "[secret]");
+      assert.equal(doc.release.status, "deployed", "found in the namespace of the decrypted config, not one named [secret]");
       assert.equal(doc.dagster.state, "loaded");
       assert.ok(!run.stdout.includes("aks-dev") && !run.stderr.includes("aks-dev"));
       assert.ok(f.calls().includes("config get dagster-code-locations:kubernetes --json --stack dev"), f.calls().join("\n"));

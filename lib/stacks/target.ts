@@ -3,6 +3,7 @@
  * instance's webserver. The stack's outputs say what the last update deployed; its config (planned
  * as `pulumi up` plans it) fills in the rest, and everything when no update has succeeded yet.
  */
+import { SECRET_PLACEHOLDER } from "../config/stackFiles";
 import { locationPageUrl } from "../plan/locationUrl";
 import type { DeploymentPlan } from "../plan/plan";
 import type { ServiceRef } from "../workspace/service-proxy";
@@ -36,6 +37,7 @@ export function stackTarget(plan: DeploymentPlan, outputs: Readonly<Record<strin
   };
 }
 
+/** An output's text; a secret one (`[secret]` in `pulumi stack output --json`) is no name, so the plan's stands. */
 function text(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
+  return typeof value === "string" && value !== "" && value !== SECRET_PLACEHOLDER ? value : undefined;
 }

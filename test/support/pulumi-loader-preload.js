@@ -6,10 +6,11 @@
 "use strict";
 const pulumi = require("@pulumi/pulumi");
 
-const { project, stack, config } = JSON.parse(process.env.LOADER_TEST_INPUT);
+const { project, stack, config, secretKeys = [] } = JSON.parse(process.env.LOADER_TEST_INPUT);
 const types = [];
 const resources = [];
-pulumi.runtime.setAllConfig(config, []);
+// As the language host passes them: the config, and which of its keys are secrets.
+pulumi.runtime.setAllConfig(config, secretKeys);
 pulumi.runtime.setMocks(
   {
     newResource: (args) => {
