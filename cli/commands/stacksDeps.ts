@@ -5,7 +5,7 @@ import type { RunOptions } from "../../lib/stacks/deploy";
 import { parseDuration } from "../../lib/stacks/duration";
 import { explainCodeServer } from "../../lib/stacks/explainPods";
 import type { PulumiContext, PulumiStacks } from "../../lib/stacks/pulumi";
-import { planStack } from "../../lib/stacks/stackPlan";
+import { planStackFromFiles } from "../../lib/stacks/stackPlan";
 import type { Cluster } from "../../lib/stacks/status";
 import { stackTarget, type StackTarget } from "../../lib/stacks/target";
 import { dagsterWebserver } from "../../lib/workspace/dagster-graphql";
@@ -66,7 +66,7 @@ export function runOptions(
 
 /** Where the stack's location lives: its config planned as `pulumi up` plans it, its outputs where it has them. */
 export async function targetOf(pulumi: PulumiStacks, stack: string, branch: string, outputs: Readonly<Record<string, unknown>>, io: CommandIo): Promise<StackTarget> {
-  const plan = await planStack(pulumi, { dir: io.cwd, stack, ...(branch === "" ? {} : { branch }), env: io.env });
+  const plan = await planStackFromFiles(pulumi, { dir: io.cwd, stack, ...(branch === "" ? {} : { branch }), env: io.env });
   return stackTarget(plan, outputs);
 }
 

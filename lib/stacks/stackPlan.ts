@@ -16,7 +16,7 @@ export interface StackPlanInputs {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export async function planStack(pulumi: Pick<PulumiStacks, "configValue">, inputs: StackPlanInputs): Promise<DeploymentPlan> {
+export async function planStackFromFiles(pulumi: Pick<PulumiStacks, "configValue">, inputs: StackPlanInputs): Promise<DeploymentPlan> {
   const files = readStackFiles(inputs.dir, inputs.stack);
   // A key set whole with --secret reads as a placeholder; a mapping (`kubernetes`) is needed as it
   // is, so the CLI decrypts it, for the stack whose file holds it. It stays in this process.
